@@ -10,14 +10,14 @@ __all__ = ['SR', 'TRACK_SECS', 'SEG_SECS', 'N_SEGS', 'SEG_HOP', 'SEG_LEN', 'GENR
            'tones', 'hits', 'synth_track', 'make_demo', 'cache_dir', 'demo_dataset', 'plot_mel', 'plot_waveform',
            'summarise', 'genre_data']
 
-# %% ../nbs/00_data.ipynb #b64f5080
-import os, re, sys, warnings
+# %% ../nbs/00_data.ipynb #7d69f2ee
+import os, re, shutil, sys, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, librosa
 from fastcore.script import call_parse
 
-# %% ../nbs/00_data.ipynb #5bf406c8
+# %% ../nbs/00_data.ipynb #a5cfc493
 SR = 22050         # sample rate of GTZAN and of every signal in the project, Hz
 TRACK_SECS = 30    # length of a GTZAN track, s
 SEG_SECS = 3       # length of a segment, s
@@ -27,7 +27,7 @@ SEG_LEN = SEG_HOP - 1  # samples per segment: Kaggle's `length` column, 66149
 GENRES = ('blues', 'classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae', 'rock')
 AUDIO_EXTS = ('.wav', '.au', '.flac', '.ogg', '.mp3')
 
-# %% ../nbs/00_data.ipynb #646a9268
+# %% ../nbs/00_data.ipynb #edc1f26d
 DATA_ENV = 'GENRE_NBDEV_DATA'
 
 def real_data(
@@ -38,7 +38,7 @@ def real_data(
     path = Path(path or os.environ.get(DATA_ENV) or Path(genre_nbdev.__file__).resolve().parents[2]/'shared'/'data')
     return path if path.is_dir() else None
 
-# %% ../nbs/00_data.ipynb #4af3f94c
+# %% ../nbs/00_data.ipynb #05d236ed
 REAL_DATA_MARK = '# real data'
 
 def _skip_shared(lines:list)->list:
@@ -59,12 +59,12 @@ def real_data_or_skip(
         if ip := getattr(builtins, 'get_ipython', lambda: None)(): ip.input_transformers_cleanup.append(_skip_shared)
     return found
 
-# %% ../nbs/00_data.ipynb #2832ed0c
+# %% ../nbs/00_data.ipynb #09f1cbdf
 class AudioError(ValueError):
     "A file that cannot be used as a track; the message names the file and the problem."
     def __init__(self, path, problem): self.path,self.problem = str(path),problem; super().__init__(f"{path}: {problem}")
 
-# %% ../nbs/00_data.ipynb #01df59a3
+# %% ../nbs/00_data.ipynb #3402938e
 def check_file(
     path:str|Path, # audio file
 )->Path:           # the same path, when nothing is wrong with it before decoding
@@ -79,7 +79,7 @@ def check_file(
         if size < promised: raise AudioError(path, f"truncated: the WAV header promises {promised} bytes, the file has {size}")
     return path
 
-# %% ../nbs/00_data.ipynb #5c04b8e6
+# %% ../nbs/00_data.ipynb #e2640d8d
 SILENCE_DB = -60.0 # a signal whose peak stays below this level (dBFS) counts as silent
 
 def decode(
@@ -99,7 +99,7 @@ def decode(
     y = y.mean(axis=1)
     return y if native == sr else librosa.resample(y, orig_sr=native, target_sr=sr).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #a59fc986
+# %% ../nbs/00_data.ipynb #2929fd4c
 def load_track(
     path:str|Path,         # wav, au, flac, ogg or mp3 file
     sr:int=SR,             # target sample rate in Hz
@@ -112,7 +112,7 @@ def load_track(
     if np.abs(y).max() < 10**(SILENCE_DB/20): raise AudioError(path, f"silent: no sample above {SILENCE_DB:g} dBFS")
     return y
 
-# %% ../nbs/00_data.ipynb #a91e5966
+# %% ../nbs/00_data.ipynb #5945b1e7
 def fit_length(
     y:np.ndarray,            # mono signal
     secs:float=TRACK_SECS,   # target length, s
@@ -124,7 +124,7 @@ def fit_length(
     if n - len(y) > max_pad*sr: warnings.warn(f"padding {(n-len(y))/sr:.2f} s of silence to reach {secs:g} s")
     return np.pad(y[:n], (0, max(0, n-len(y))))
 
-# %% ../nbs/00_data.ipynb #03dfba2d
+# %% ../nbs/00_data.ipynb #b08b7f37
 def segment(
     y:np.ndarray,         # mono signal
     n:int|None=N_SEGS,    # number of segments; None: as many as fit
@@ -137,7 +137,7 @@ def segment(
     if n < 1 or n > fit: raise ValueError(f"a signal of {len(y)} samples holds {fit} segments of {length}, not {n}")
     return np.lib.stride_tricks.as_strided(y, (n, length), (hop*y.strides[0], y.strides[0]), writeable=False)
 
-# %% ../nbs/00_data.ipynb #3780d37a
+# %% ../nbs/00_data.ipynb #a2cbbf89
 TRACK_RE = re.compile(r'^(?P<genre>[a-z]+)\.(?P<num>\d{5})(?:\.(?P<seg>\d+))?(?:\.\w+)?$')
 
 def track_id(
@@ -148,14 +148,14 @@ def track_id(
     if not m or m['genre'] not in GENRES: raise ValueError(f"{name}: not a GTZAN track name (<genre>.NNNNN)")
     return f"{m['genre']}.{m['num']}"
 
-# %% ../nbs/00_data.ipynb #698b1131
+# %% ../nbs/00_data.ipynb #0ae08e5d
 @dataclass(frozen=True)
 class Skipped:
     "A file a batch job left out, and why."
     path:str
     reason:str
 
-# %% ../nbs/00_data.ipynb #2f169233
+# %% ../nbs/00_data.ipynb #116b52fb
 def find_tracks(
     root:str|Path, # a GTZAN tree in any layout, or any folder holding `<genre>.NNNNN.*` files
 )->tuple:          # (DataFrame of track_id, genre, path sorted by id; list of `Skipped`)
@@ -171,7 +171,7 @@ def find_tracks(
     df = pd.DataFrame({'track_id': list(rows), 'genre': [t.split('.')[0] for t in rows], 'path': list(rows.values())})
     return df.sort_values('track_id', ignore_index=True), skipped
 
-# %% ../nbs/00_data.ipynb #0c103c9a
+# %% ../nbs/00_data.ipynb #a18322b3
 def try_each(
     f,             # function of one path
     paths,         # paths to process
@@ -183,7 +183,7 @@ def try_each(
         except AudioError as e: skipped.append(Skipped(str(p), e.problem))
     return done, skipped
 
-# %% ../nbs/00_data.ipynb #3b8687ce
+# %% ../nbs/00_data.ipynb #dd405ebe
 def load_tracks(
     tracks:pd.DataFrame, # from `find_tracks`
     sr:int=SR,           # target sample rate, Hz
@@ -195,7 +195,7 @@ def load_tracks(
     ids = dict(zip(map(str, tracks.path), tracks.track_id))
     return {ids[p]: y for p, y in done.items()}, skipped
 
-# %% ../nbs/00_data.ipynb #8bc5a381
+# %% ../nbs/00_data.ipynb #1cdab2b5
 def _stats(*names): return [f"{n}_{s}" for n in names for s in ('mean', 'var')]
 
 FEATURES = (['length'] + _stats('chroma_stft', 'rms', 'spectral_centroid', 'spectral_bandwidth', 'rolloff',
@@ -203,7 +203,7 @@ FEATURES = (['length'] + _stats('chroma_stft', 'rms', 'spectral_centroid', 'spec
             + ['tempo'] + _stats(*[f'mfcc{i}' for i in range(1, 21)]))
 TABLE_COLUMNS = ['filename'] + FEATURES + ['label']
 
-# %% ../nbs/00_data.ipynb #fc738915
+# %% ../nbs/00_data.ipynb #ece75b80
 def check_table(
     df:pd.DataFrame, # a table as read from CSV
     name:str,        # its file name, for messages
@@ -218,7 +218,7 @@ def check_table(
     if unknown := sorted(set(df.label) - set(GENRES)): raise ValueError(f"{name}: column 'label' has unknown genres {unknown}")
     return df.assign(**{c: feats[c] for c in FEATURES})
 
-# %% ../nbs/00_data.ipynb #d687b29a
+# %% ../nbs/00_data.ipynb #a4f0c012
 def read_features(
     path:str|Path, # a Kaggle-schema CSV: features_30_sec.csv, features_3_sec.csv or one we extracted
 )->tuple:          # (X: DataFrame of the 58 features, y: Series of genre names, groups: Series of track ids)
@@ -228,7 +228,7 @@ def read_features(
     df = check_table(pd.read_csv(path), path.name)
     return df[FEATURES], df.label.rename('genre'), df.filename.map(track_id).rename('track_id')
 
-# %% ../nbs/00_data.ipynb #4f941dc6
+# %% ../nbs/00_data.ipynb #f56aedde
 def read_split(
     path:str|Path, # a list file with lines like `blues/blues.00029.wav`
 )->list:           # the track ids, in file order
@@ -241,7 +241,7 @@ def fault_filtered(
     "Read the artist-filtered GTZAN split."
     return {part: read_split(Path(folder)/f'{part}_filtered.txt') for part in ('train', 'valid', 'test')}
 
-# %% ../nbs/00_data.ipynb #41079806
+# %% ../nbs/00_data.ipynb #5268fab3
 STYLES = pd.DataFrame.from_records([
     # genre        bpm  f0 Hz  bright  tonal  noise  perc
     ('blues',       80,   110,   0.8,   0.50,  0.02,  0.25),
@@ -256,7 +256,7 @@ STYLES = pd.DataFrame.from_records([
     ('rock',       140,   110,   1.6,   0.45,  0.10,  0.45),
 ], columns=['genre', 'bpm', 'f0', 'bright', 'tonal', 'noise', 'perc']).set_index('genre')
 
-# %% ../nbs/00_data.ipynb #f3670c5e
+# %% ../nbs/00_data.ipynb #20945ed9
 def tones(
     rng:np.random.Generator, # source of the notes
     n:int,                   # samples
@@ -274,7 +274,7 @@ def tones(
     y = sum(k**(-1/bright)*np.sin(k*phase) for k in ks if k*freq.max() < sr/2)
     return y/np.abs(y).max()
 
-# %% ../nbs/00_data.ipynb #314d6bba
+# %% ../nbs/00_data.ipynb #7439a5c7
 def hits(
     rng:np.random.Generator, # source of the noise
     n:int,                   # samples
@@ -289,7 +289,7 @@ def hits(
     for start in np.arange(0, n, beat).astype(int): y[start:start+m] += burst
     return y[:n]/np.abs(y).max()
 
-# %% ../nbs/00_data.ipynb #973d0b12
+# %% ../nbs/00_data.ipynb #b92f5c9e
 def synth_track(
     genre:str,               # a name in `GENRES`
     rng:np.random.Generator, # draws this track's style and notes
@@ -304,7 +304,7 @@ def synth_track(
          + s.noise*rng.standard_normal(n))
     return (0.9*y/np.abs(y).max()).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #b900c472
+# %% ../nbs/00_data.ipynb #736a9d79
 def make_demo(
     dest:str|Path,       # folder to create; it must not exist yet
     n_per_genre:int=5,   # tracks per genre
@@ -324,7 +324,7 @@ def make_demo(
     tmp.rename(dest)
     return dest
 
-# %% ../nbs/00_data.ipynb #f96eb3a6
+# %% ../nbs/00_data.ipynb #5c4a1bc4
 def cache_dir()->Path:
     "The project's cache folder: $GENRE_NBDEV_CACHE, else ~/.cache/genre_nbdev."
     return Path(os.environ.get('GENRE_NBDEV_CACHE') or Path.home()/'.cache'/'genre_nbdev')
@@ -341,7 +341,7 @@ def demo_dataset(
         if dest.is_dir(): return dest
         raise
 
-# %% ../nbs/00_data.ipynb #c9cf98c2
+# %% ../nbs/00_data.ipynb #7fdc0662
 def plot_mel(
     y:np.ndarray,  # mono signal
     title:str,     # the panel's title
@@ -369,7 +369,7 @@ def plot_waveform(
     ax.set(title=title, xlabel='time (s)', ylabel='amplitude')
     return ax
 
-# %% ../nbs/00_data.ipynb #7a3a809e
+# %% ../nbs/00_data.ipynb #6e946011
 def summarise(
     root:str|Path, # a GTZAN tree
 )->tuple:          # (DataFrame per genre: tracks, segments, seconds; list of `Skipped`)
@@ -382,7 +382,7 @@ def summarise(
     table['seconds'] = table.tracks*TRACK_SECS
     return table, skipped + bad
 
-# %% ../nbs/00_data.ipynb #d9d765fa
+# %% ../nbs/00_data.ipynb #7c9b0b4e
 @call_parse
 def genre_data(
     data:str=None,      # a GTZAN tree (any layout); default: the synthetic demo dataset

@@ -100,12 +100,13 @@ def html_cell(c):
     if opts.get('output') != 'false': out += [f'<div class="output">{html_output(o)}</div>' for o in c.get('outputs', [])]
     return '\n'.join(out)
 
-def page(stem, nb, pages, site_url):
+def page(name, nb, pages, site_url, stems):
     "One self-contained HTML page: navigation to every page, the notebook's cells, figures inline."
     fm = frontmatter(nb)
-    title = fm.get('title', stem)
-    nav = '\n'.join(f'<a href="{s}.html"{" class=current" if s == stem else ""}>{html.escape(t)}</a>' for s, t in pages)
+    title = fm.get('title', name)
+    nav = '\n'.join(f'<a href="{f}"{" class=current" if f == name else ""}>{html.escape(t)}</a>' for f, t in pages)
     body = '\n'.join(html_cell(c) for c in nb.cells).replace(site_url, '')
+    body = re.sub(r'href="([\w-]+)\.(?:ipynb|html)', lambda m: f'href="{stems.get(m[1], m[1] + ".html")}', body)
     desc = f'<p class="description">{html.escape(fm["description"])}</p>' if fm.get('description') else ''
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -118,10 +119,12 @@ def page(stem, nb, pages, site_url):
 def build_html(out):
     cfg, nbs = get_config(), processed()
     site_url = cfg.doc_host.rstrip('/') + cfg.doc_baseurl.rstrip('/') + '/'
-    pages = [(s, frontmatter(nb).get('title', s)) for s, nb in nbs]
+    names = [frontmatter(nb).get('output-file', f'{s}.html') for s, nb in nbs]  # nbdev's names: 00_data -> data.html
+    pages = [(f, frontmatter(nb).get('title', s)) for f, (s, nb) in zip(names, nbs)]
     out.mkdir(parents=True, exist_ok=True)
-    for stem, nb in nbs: (out/f'{stem}.html').write_text(page(stem, nb, pages, site_url))
-    return [out/f'{s}.html' for s, _ in pages]
+    stems = {s: f for f, (s, _) in zip(names, nbs)}  # links may name a notebook (`00_data.ipynb`), as Quarto allows
+    for f, (_, nb) in zip(names, nbs): (out/f).write_text(page(f, nb, pages, site_url, stems))
+    return [out/f for f in names]
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
