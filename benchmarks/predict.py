@@ -1,0 +1,74 @@
+"""Speed of `genre_predict` on one 30-second file: in-process with a loaded bundle, and the whole command.
+
+    python benchmarks/predict.py                         # blues.00000.wav from the real data, an FFNN bundle
+    python benchmarks/predict.py --model DIR --file F    # any bundle (e.g. genre_reproduce's bundle-cnn-track), any file
+
+In-process: `predict_file(model, path)` with the bundle already loaded (decode in blocks, ten segments'
+`extract_features`, one `predict_proba`), after one warm-up call (numba compilation, Keras tracing); the median and
+minimum of `--repeat` runs, and where the time goes (decode, features, network). Whole command: the installed
+`genre_predict FILE --model BUNDLE` as a subprocess, wall time from spawn to exit, start-up (Python, TensorFlow,
+the bundle) included; median and minimum of `--repeat` runs. Targets from issue 6: <= 0.5 s and <= 10 s. They are
+printed beside the measurements, never asserted. Without `--model` the benchmark saves an untrained FFNN of the
+report's architecture as a bundle: the weights do not change the work. The load average is printed because the
+figures depend on what else the machine is doing.
+"""
+import argparse, os, subprocess, sys, tempfile, time, warnings
+from pathlib import Path
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+import numpy as np
+
+from genre_nbdev.data import SR, FEATURES, real_data, demo_dataset, decode
+from genre_nbdev.predict import predict_file, track_segments, is_silent
+from genre_nbdev.features import extract_features
+
+def ffnn_bundle(dest:Path)->Path:
+    "Save an untrained FFNN of the report's architecture as a bundle (same work as a trained one)."
+    from genre_nbdev.ffnn import build_ffnn
+    from genre_nbdev.results import GenreModel, versions
+    info = dict(model='ffnn', note='untrained, for timing only', versions=versions())
+    return GenreModel(build_ffnn(), np.zeros(len(FEATURES)), np.ones(len(FEATURES)), info=info).save(dest)
+
+def timed(f, repeat:int)->list:
+    "Wall times of `repeat` calls of `f`."
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter(); f(); out.append(time.perf_counter() - t)
+    return out
+
+def stages(model, path)->dict:
+    "Seconds spent decoding and segmenting, computing features, and in the network, for one file."
+    t0 = time.perf_counter(); segs = [s for s in track_segments(path) if not is_silent(s)]
+    t1 = time.perf_counter(); X = np.stack([extract_features(s) for s in segs])
+    t2 = time.perf_counter(); model.predict_proba(X)
+    t3 = time.perf_counter()
+    return {'decode + segment': t1 - t0, f'features ({len(segs)} segments)': t2 - t1, 'network': t3 - t2}
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--model', default=None, help='a model bundle (default: an untrained FFNN bundle, saved to a temporary folder)')
+    p.add_argument('--file', default=None, help='a ~30-s audio file (default: gtzan blues.00000.wav from the real data, else a demo track)')
+    p.add_argument('--repeat', type=int, default=5, help='runs of each measurement (default: 5)')
+    a = p.parse_args()
+    data = real_data()
+    path = Path(a.file) if a.file else (data/'gtzan/genres_original/blues/blues.00000.wav' if data else demo_dataset()/'genres_original/rock/rock.00000.wav')
+    bundle = Path(a.model) if a.model else ffnn_bundle(Path(tempfile.mkdtemp())/'bundle-ffnn')
+    from genre_nbdev.results import load_bundle
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # an untrained bundle's optimizer state is empty
+        model = load_bundle(bundle)
+    print(f"file {path} ({len(decode(path))/SR:.1f} s); bundle {bundle}; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        predict_file(model, path)  # warm-up: numba, Keras tracing
+        inproc = timed(lambda: predict_file(model, path), a.repeat)
+        parts = stages(model, path)
+    print(f"in-process predict_file: median {np.median(inproc):.2f} s, min {min(inproc):.2f} s over {a.repeat} runs (target <= 0.5 s)")
+    print("  of one run: " + ', '.join(f"{k} {v:.2f} s" for k, v in parts.items()))
+    cmd = [str(Path(sys.executable).parent/'genre_predict'), str(path), '--model', str(bundle)]
+    whole = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), a.repeat)
+    print(f"whole command `genre_predict FILE --model BUNDLE`: median {np.median(whole):.1f} s, min {min(whole):.1f} s "
+          f"over {a.repeat} runs (target <= 10 s)")
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
+
+if __name__ == '__main__': main()
