@@ -8,9 +8,9 @@ __all__ = ['PAD_MODE', 'N_FFT', 'MODES', 'EXTRACT_MODES', 'FRAME_FEATURES', 'mea
            'spectral_features', 'harmonic_features', 'log_mel', 'mel_features', 'spectrograms', 'extract_features',
            'track_features', 'segment_features', 'row_names', 'feature_table', 'deviation', 'fidelity', 'plot_fidelity',
            'source_name', 'find_audio', 'extract_file', 'track_name', 'append_rows', 'whole_rows', 'resume_table',
-           'report_path', 'write_report', 'extract_tracks', 'run_extract', 'genre_extract', 'harmonic_frames',
-           'frame_features', 'n_frames', 'segment_frames', 'frame_record', 'write_frames', 'resume_frames',
-           'read_frames']
+           'report_path', 'write_report', 'warm_up', 'extract_tracks', 'run_extract', 'genre_extract',
+           'harmonic_frames', 'frame_features', 'n_frames', 'segment_frames', 'frame_record', 'write_frames',
+           'resume_frames', 'read_frames']
 
 # %% ../nbs/01_features.ipynb #6d38445b
 import functools, os, re, sys, warnings
@@ -376,6 +376,15 @@ def write_report(
     report.write_text('path\treason\n' + ''.join(f"{s.path}\t{s.reason}\n" for s in skipped))
     return report
 
+# %% ../nbs/01_features.ipynb #4cea7495
+def warm_up()->None:
+    "Compile the numba kernels of the feature function here, once, before worker processes start."
+    # In a fresh environment several processes compiling the same cached kernels at once can corrupt numba's
+    # on-disk cache (seen as a worker dying with SIGSEGV); compiled here first, workers only load the cache.
+    y = np.random.default_rng(0).standard_normal(SR).astype(np.float32)
+    extract_features(y); frame_features(y)
+
+
 # %% ../nbs/01_features.ipynb #5089d2d5
 EXTRACT_MODES = ('segments', 'track', 'frames') # the table modes of `MODES`, and frame sequences (see the last section)
 
@@ -391,6 +400,7 @@ def extract_tracks(
     out, frames = Path(out), mode == 'frames'
     files, skipped = find_audio(root)
     todo = files[~files.name.isin(resume_frames(out) if frames else resume_table(out, mode))]
+    if jobs != 1: warm_up()
     work = Parallel(n_jobs=jobs, return_as='generator')(delayed(extract_file)(p, n, l, mode) for n, l, p in todo.values)
     written = 0
     for rows, bad in tqdm(work, total=len(todo), disable=not progress, desc=f'{Path(root).name} ({mode})', unit='file'):
