@@ -95,7 +95,9 @@ def decode(
             f.seek(int(offset*f.samplerate))
             y = f.read(-1 if secs is None else int(secs*f.samplerate), dtype='float32', always_2d=True)
             native = f.samplerate
-    except (sf.LibsndfileError, RuntimeError, TypeError) as e: raise AudioError(path, f"not readable audio ({e})") from e
+    except (sf.LibsndfileError, RuntimeError, TypeError) as e:
+        why = 'an unknown or corrupt format' if 'possibly a pipe' in str(e) else e  # libsndfile's words for an undecodable .mp3 (the file exists: `check_file`)
+        raise AudioError(path, f"not readable audio ({why})") from e
     y = y.mean(axis=1)
     return y if native == sr else librosa.resample(y, orig_sr=native, target_sr=sr).astype(np.float32)
 

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['BLOCK_SEGS', 'LEAD_SECS', 'AUDIO_SUFFIXES', 'FORMATS', 'read_block', 'track_segments', 'is_silent', 'file_features',
-           'mean_probability', 'majority_vote', 'Prediction', 'predict_file', 'plot_timeline', 'predict_paths',
-           'find_inputs', 'as_record', 'aligned', 'format_table', 'format_json', 'format_csv', 'native_stderr_off',
-           'parser', 'run_predict', 'genre_predict', 'track_accuracy']
+           'mean_probability', 'majority', 'majority_vote', 'Prediction', 'predict_file', 'plot_timeline',
+           'predict_paths', 'find_inputs', 'as_record', 'aligned', 'format_table', 'format_json', 'format_csv',
+           'native_stderr_off', 'parser', 'run_predict', 'genre_predict', 'track_proba', 'track_accuracy']
 
 # %% ../nbs/07_predict.ipynb #45c35879
 import argparse, json, os, sys, warnings
@@ -19,7 +19,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 from .data import (SR, SEG_SECS, SEG_HOP, SEG_LEN, GENRES, FEATURES, AUDIO_EXTS, SILENCE_DB, AudioError,
                               Skipped, try_each, decode, segment)
-from .features import extract_features
+from .features import extract_features, frame_features
 
 # %% ../nbs/07_predict.ipynb #dc73d46d
 BLOCK_SEGS = 20  # segments decoded per block: a minute of audio at the default hop
@@ -66,17 +66,20 @@ def file_features(
     hop:int=SEG_HOP,      # samples between segment starts
     sr:int=SR,            # sample rate the features are computed at, Hz
     block:int=BLOCK_SEGS, # segments decoded at a time
-)->tuple:                 # (start of each sounding segment in s, its features shape (n, 58), count of skipped silent segments)
-    "The features of every sounding segment of `path`; `AudioError` if it has none."
-    starts, feats, silent = [], [], 0
+    frames:bool=False,    # also the frame sequences `frame_features`, for a bundle that reads them
+)->tuple:                 # (start of each sounding segment in s, its features (n, 58), count of skipped silent segments)
+    "The features of every sounding segment of `path`; `AudioError` if it has none. With `frames` the features are a dict: {'table': (n, 58), 'frames': (n, frames, 39)}."
+    starts, feats, seqs, silent = [], [], [], 0
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for k, seg in enumerate(track_segments(path, hop, sr, block)):
             f = None if is_silent(seg) else extract_features(seg, sr)
             if f is None or not np.isfinite(f).all(): silent += 1; continue
             starts.append(k*hop/sr); feats.append(f)
+            if frames: seqs.append(frame_features(seg, sr))
     if not feats: raise AudioError(path, f"silent: no {SEG_SECS:g}-s segment rises above {SILENCE_DB:g} dBFS")
-    return np.array(starts), np.stack(feats), silent
+    X = np.stack(feats)
+    return np.array(starts), {'table': X, 'frames': np.stack(seqs)} if frames else X, silent
 
 # %% ../nbs/07_predict.ipynb #e1f20757
 def mean_probability(
@@ -85,12 +88,19 @@ def mean_probability(
     "The genre with the highest mean probability over the segments."
     return int(P.mean(0).argmax())
 
+def majority(
+    P:np.ndarray, # probabilities, shape (voters, rows, genres)
+)->np.ndarray:    # winning genre index per row
+    "Per row, the genre most voters pick; a tie goes to the tied genre with the higher mean probability."
+    P = np.asarray(P)
+    votes = (P.argmax(-1)[..., None] == np.arange(P.shape[-1])).sum(0)
+    return (votes + 0.5*P.mean(0)).argmax(-1)  # a mean probability (< 1, halved) orders only genres with equal votes
+
 def majority_vote(
     P:np.ndarray, # segment probabilities, shape (segments, genres)
 )->int:           # index of the genre
     "The genre most segments pick; a tie goes to the higher mean probability."
-    votes = np.bincount(P.argmax(1), minlength=P.shape[1])
-    return int(np.lexsort((P.mean(0), votes))[-1])
+    return int(majority(P[:, None])[0])  # the segments are the voters on a single row
 
 # %% ../nbs/07_predict.ipynb #564669f9
 @dataclass
@@ -136,12 +146,12 @@ def _repr_markdown_(self:Prediction):
 
 # %% ../nbs/07_predict.ipynb #a8c37cd0
 def predict_file(
-    model,              # a `GenreModel`, from `load_bundle`
+    model,              # a `GenreModel` or `Ensemble`, from `load_bundle`
     path:str|Path,      # audio file
     hop:int=SEG_HOP,    # samples between segment starts
 )->Prediction:
     "Score every sounding segment of `path` with `model`."
-    starts, X, silent = file_features(path, hop)
+    starts, X, silent = file_features(path, hop, frames='frames' in model.inputs)
     return Prediction(str(path), starts, model.predict_proba(X), silent, tuple(model.genres))
 
 # %% ../nbs/07_predict.ipynb #a618bc60
@@ -160,20 +170,21 @@ def plot_timeline(
     return ax
 
 # %% ../nbs/07_predict.ipynb #da2b3aa8
-def _features_or_skip(path, hop):
+def _features_or_skip(path, hop, frames=False):
     "`file_features` of one file in a worker: ((starts, X, silent) or None, list of `Skipped`)."
-    done, skipped = try_each(lambda p: file_features(p, hop), [path])
+    done, skipped = try_each(lambda p: file_features(p, hop, frames=frames), [path])
     return done.get(str(path)), skipped
 
 def predict_paths(
-    model,                # a `GenreModel`
+    model,                # a `GenreModel` or `Ensemble`
     paths:list,           # audio files
     hop:int=SEG_HOP,      # samples between segment starts
     jobs:int=1,           # worker processes; -1: one per core
     progress:bool=False,  # show a progress bar on stderr
 )->tuple:                 # (list of `Prediction`, in the order of `paths`; list of `Skipped`)
     "Predict every file of `paths`, collecting the bad ones as `Skipped`."
-    work = Parallel(n_jobs=jobs, return_as='generator')(delayed(_features_or_skip)(p, hop) for p in paths)
+    frames = 'frames' in model.inputs
+    work = Parallel(n_jobs=jobs, return_as='generator')(delayed(_features_or_skip)(p, hop, frames) for p in paths)
     preds, skipped = [], []
     for p, (feats, bad) in zip(paths, tqdm(work, total=len(paths), disable=not progress, unit='file', desc='genre_predict')):
         skipped += bad
@@ -306,6 +317,14 @@ def genre_predict(
         return run_predict(**vars(args))
 
 # %% ../nbs/07_predict.ipynb #7eaae23b
+def track_proba(
+    P:np.ndarray, # segment probabilities, (segments, genres)
+    groups,       # track id of every segment
+)->pd.DataFrame:  # mean probability per track, indexed by track id (in order of first appearance)
+    "Aggregate segment probabilities per track by their mean."
+    return pd.DataFrame(P).groupby(np.asarray(groups), sort=False).mean()
+
+# %% ../nbs/07_predict.ipynb #c88a5fd6
 def track_accuracy(
     P:np.ndarray,  # segment probabilities, shape (segments, genres)
     y,             # true genre index of every segment
@@ -313,9 +332,9 @@ def track_accuracy(
 )->pd.Series:      # segment accuracy, track accuracy by mean probability and by majority vote, counts
     "Accuracy of the segments, and of the tracks under both aggregations."
     y, groups = np.asarray(y), np.asarray(groups)
-    tracks = pd.Series(np.arange(len(y))).groupby(groups).agg(list)
+    tracks = pd.Series(np.arange(len(y))).groupby(groups, sort=False).agg(list)
     truth = np.array([y[ix[0]] for ix in tracks])
     return pd.Series({'segment': (P.argmax(1) == y).mean(),
-                      'track, mean probability': np.mean([mean_probability(P[ix]) for ix in tracks] == truth),
+                      'track, mean probability': np.mean(track_proba(P, groups).values.argmax(1) == truth),
                       'track, majority vote': np.mean([majority_vote(P[ix]) for ix in tracks] == truth),
                       'segments': len(y), 'tracks': len(tracks)})

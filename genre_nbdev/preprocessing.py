@@ -59,7 +59,7 @@ def split(
         if lists is None: raise ValueError("protocol 'fault_filtered' needs the split lists (`lists=fault_filtered(folder)`)")
         return {part: _rows_of(groups, ids) for part, ids in lists.items()}
     genre = _track_genre(y, groups)
-    parts = train_test_split(genre.index.values, test_size=test_size, stratify=genre.values, random_state=seed)
+    parts = train_test_split(genre.index.to_numpy(), test_size=test_size, stratify=genre.to_numpy(), random_state=seed)
     return {part: _rows_of(groups, ids) for part, ids in zip(('train', 'test'), parts)}
 
 # %% ../nbs/02_preprocessing.ipynb #a014018e
