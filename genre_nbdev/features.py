@@ -514,8 +514,6 @@ def row_writer(
 # %% ../nbs/01_features.ipynb #4cea7495
 def warm_up()->None:
     "Compile the numba kernels of the feature function here, once, before worker processes start."
-    # In a fresh environment several processes compiling the same cached kernels at once can corrupt numba's
-    # on-disk cache (seen as a worker dying with SIGSEGV); compiled here first, workers only load the cache.
     y = np.random.default_rng(0).standard_normal(SR).astype(np.float32)
     extract_features(y); frame_features(y)
 
