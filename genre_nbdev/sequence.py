@@ -99,11 +99,15 @@ def fit_ensemble(
     models:tuple=('ffnn', 'cnn', 'lstm'), # members, of `MEMBERS`
     epochs:int|None=None, # epochs for every member; None: each model's own
     lists:dict|None=None, # the fault-filtered lists
+    fitted:dict|None=None, # members already trained on this split, {model: (classifier, `Prepared`)}: used, not trained again
 )->dict:                  # {'proba': {model: test probabilities}, 'y': test labels, 'groups': test track ids, protocol, seed, 'members': {model: (classifier, `Prepared`)}}
     "Fit each member on its input under one split; their probabilities on the test part."
     if bad := [m for m in models if m not in MEMBERS]: raise ValueError(f"unknown members {bad}; choose from {list(MEMBERS)}")
     preps = {'table': prepare(X, y, groups, protocol, seed=seed, lists=lists), 'frames': prepare_frames(F, y, groups, protocol, seed, lists)}
-    members = {m: (train_member(m, p, seed, epochs), p) for m in models for p in [preps['frames' if m in CELLS else 'table']]}
+    fitted = {m: f for m, f in (fitted or {}).items() if m in models}
+    if bad := [m for m, (_, p) in fitted.items() if not np.array_equal(p.idx['test'], preps['table'].idx['test'])]:
+        raise ValueError(f"fitted members {bad} were trained on another split than {protocol!r}, seed {seed}")
+    members = {m: fitted.get(m) or (train_member(m, p, seed, epochs), p) for m in models for p in [preps['frames' if m in CELLS else 'table']]}
     proba = {m: clf.predict_proba(p.X['test']) for m, (clf, p) in members.items()}
     test = preps['table'].idx['test']
     return dict(proba=proba, y=preps['table'].y['test'], groups=np.asarray(groups)[test], protocol=protocol, seed=seed, members=members)
@@ -152,6 +156,7 @@ def reproduce_ensemble(
     seeds:int=1,                        # seeds per protocol
     quick:bool=False,                   # `QUICK_EPOCHS` epochs for every member
     lists:str|None=None,                # folder of the fault-filtered lists, for that protocol
+    fitted:dict|None=None,              # members already trained, {(model, protocol, seed): (classifier, `Prepared`)}, e.g. by `reproduce`
 )->dict:                                # members, every score, and the table of `compare`
     "Fit and score the ensemble and its members under each protocol; save its bundles to `out`."
     out, root = Path(out), Path(data) if data else demo_dataset()
@@ -165,7 +170,8 @@ def reproduce_ensemble(
     ff, scores = fault_filtered(lists) if lists else None, []
     for p in protocols:
         for s in range(seeds):
-            fit = fit_ensemble(X, F, y, g, p, s, members, QUICK_EPOCHS if quick else None, ff)
+            done = {m: f for (m, fp, fs), f in (fitted or {}).items() if (fp, fs) == (p, s)}
+            fit = fit_ensemble(X, F, y, g, p, s, members, QUICK_EPOCHS if quick else None, ff, done)
             scores.append(score_ensemble(fit))
             if s == 0: ensemble_bundle(fit, protocol=p, data=str(root)).save(out/f'bundle-ensemble-{p}')
     return dict(members=list(members), scores=pd.concat(scores).to_dict('records'), table=compare(scores).reset_index().to_dict('records'))
