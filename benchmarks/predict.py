@@ -7,7 +7,9 @@ In-process: `predict_file(model, path)` with the bundle already loaded (decode i
 `extract_features`, one `predict_proba`), after one warm-up call (numba compilation, Keras tracing); the median and
 minimum of `--repeat` runs, and where the time goes (decode, features, network). Whole command: the installed
 `genre_predict FILE --model BUNDLE` as a subprocess, wall time from spawn to exit, start-up (Python, TensorFlow,
-the bundle) included; median and minimum of `--repeat` runs. Targets from issue 6: <= 0.5 s and <= 10 s. They are
+the bundle) included; median and minimum of `--repeat` runs. Also, side by side, the features of an ensemble
+bundle with a sequence member (the 58 columns and the frames of every segment): each input from its own
+`analyse`, and both from one. Targets from issue 6: <= 0.5 s and <= 10 s. They are
 printed beside the measurements, never asserted. Without `--model` the benchmark saves an untrained FFNN of the
 report's architecture as a bundle: the weights do not change the work. The load average is printed because the
 figures depend on what else the machine is doing.
@@ -19,7 +21,7 @@ import numpy as np
 
 from genre_nbdev.data import SR, FEATURES, real_data, demo_dataset, decode
 from genre_nbdev.predict import predict_file, track_segments, is_silent
-from genre_nbdev.features import extract_features
+from genre_nbdev.features import analyse, extract_features, frame_features
 
 def ffnn_bundle(dest:Path)->Path:
     "Save an untrained FFNN of the report's architecture as a bundle (same work as a trained one)."
@@ -43,6 +45,13 @@ def stages(model, path)->dict:
     t3 = time.perf_counter()
     return {'decode + segment': t1 - t0, f'features ({len(segs)} segments)': t2 - t1, 'network': t3 - t2}
 
+def both_inputs(path, repeat:int)->tuple:
+    "Median seconds for both inputs of a file's segments (58 features and frames): two analyses, and one shared by both."
+    segs = [s for s in track_segments(path) if not is_silent(s)]
+    two = timed(lambda: [(extract_features(s), frame_features(s)) for s in segs], repeat)
+    one = timed(lambda: [(extract_features(s, parts=p), frame_features(s, parts=p)) for s in segs for p in [analyse(s)]], repeat)
+    return float(np.median(two)), float(np.median(one))
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--model', default=None, help='a model bundle (default: an untrained FFNN bundle, saved to a temporary folder)')
@@ -65,6 +74,11 @@ def main():
         parts = stages(model, path)
     print(f"in-process predict_file: median {np.median(inproc):.2f} s, min {min(inproc):.2f} s over {a.repeat} runs (target <= 0.5 s)")
     print("  of one run: " + ', '.join(f"{k} {v:.2f} s" for k, v in parts.items()))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        two, one = both_inputs(path, a.repeat)
+    print(f"both inputs of an ensemble bundle with a sequence member (58 features and frames per segment): "
+          f"each from its own analysis {two:.2f} s, from one `analyse` {one:.2f} s, ratio {two/one:.2f}x (medians of {a.repeat})")
     cmd = [str(Path(sys.executable).parent/'genre_predict'), str(path), '--model', str(bundle)]
     whole = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), a.repeat)
     print(f"whole command `genre_predict FILE --model BUNDLE`: median {np.median(whole):.1f} s, min {min(whole):.1f} s "

@@ -6,11 +6,11 @@
 __all__ = ['PAD_MODE', 'N_FFT', 'MODES', 'PART_ROWS', 'CONNECT_TIMEOUT', 'EXTRACT_MODES', 'FRAME_FEATURES', 'mean_var',
            'reference_features', 'median_filter', 'hpss', 'harmonic_percussive', 'mel_basis', 'chroma_basis', 'chroma',
            'beat_tempo', 'spectral_frames', 'spectral_features', 'harmonic_features', 'log_mel', 'mel_features',
-           'spectrograms', 'extract_features', 'track_features', 'segment_features', 'row_names', 'feature_table',
-           'deviation', 'fidelity', 'plot_fidelity', 'source_name', 'find_audio', 'extract_file', 'track_name',
-           'append_rows', 'whole_rows', 'resume_table', 'report_path', 'write_report', 'part_files', 'write_part',
-           'read_table', 'table_features', 'resume_parts', 'parquet_writer', 'connect', 'cluster', 'output_format',
-           'resume', 'row_writer', 'warm_up', 'extract_tracks', 'run_extract', 'genre_extract', 'harmonic_frames',
+           'spectrograms', 'analyse', 'extract_features', 'track_features', 'segment_features', 'row_names',
+           'feature_table', 'deviation', 'fidelity', 'plot_fidelity', 'source_name', 'find_audio', 'extract_file',
+           'track_name', 'append_rows', 'whole_rows', 'resume_table', 'report_path', 'write_report', 'part_files',
+           'write_part', 'read_table', 'table_features', 'resume_parts', 'parquet_writer', 'connect', 'cluster',
+           'output_format', 'resume', 'row_writer', 'warm_up', 'extract_tracks', 'run_extract', 'genre_extract',
            'frame_features', 'n_frames', 'segment_frames', 'frame_record', 'write_frames', 'resume_frames',
            'read_frames']
 
@@ -151,21 +151,17 @@ def spectral_frames(
             'rolloff': librosa.feature.spectral_rolloff(S=S, sr=sr), 'zero_crossing_rate': librosa.feature.zero_crossing_rate(y)}
 
 def spectral_features(
-    y:np.ndarray,          # mono signal
-    S:np.ndarray,          # its magnitude spectrogram, `abs(librosa.stft(y, pad_mode=pad_mode))`
-    sr:int=SR,             # sample rate, Hz
-    pad_mode:str=PAD_MODE, # edge padding of the frames of `y` (for RMS)
+    frames:dict,  # `spectral_frames` of a signal
 )->list:          # 12 values: mean, var of chroma_stft, rms, spectral_centroid, spectral_bandwidth, rolloff, zero_crossing_rate
-    "The spectral and energy features of `y`: the mean and variance of each of its `spectral_frames`."
-    return [v for x in spectral_frames(y, S, sr, pad_mode).values() for v in mean_var(x)]
+    "The spectral and energy features: the mean and variance of each of the `spectral_frames`."
+    return [v for x in frames.values() for v in mean_var(x)]
 
 # %% ../nbs/01_features.ipynb #6d27082d
 def harmonic_features(
-    y:np.ndarray, # mono signal
-    D:np.ndarray, # its complex STFT
+    h:np.ndarray, # the harmonic signal of one separation, `harmonic_percussive(y, D)`
+    p:np.ndarray, # the percussive signal of the same separation
 )->list:          # 4 values: mean, var of the harmonic signal (`harmony`), then of the percussive (`perceptr`)
-    "The `harmony` and `perceptr` columns, from one separation of `D`."
-    h, p = harmonic_percussive(y, D)
+    "The `harmony` and `perceptr` columns."
     return [*mean_var(h), *mean_var(p)]
 
 def log_mel(
@@ -176,12 +172,11 @@ def log_mel(
     return librosa.power_to_db(np.einsum("...ft,mf->...mt", S**2, mel_basis(sr), optimize=True))
 
 def mel_features(
-    S:np.ndarray,   # magnitude spectrogram
+    L:np.ndarray,   # log-mel spectrogram, `log_mel(S, sr)`
     sr:int=SR,      # sample rate, Hz
     n_mfcc:int=20,  # MFCCs
 )->list:            # 1 + 2*n_mfcc values: tempo, then mean, var of each MFCC
     "Tempo and MFCC statistics from one log-mel spectrogram, as `beat_track(y=...)` and `mfcc(y=...)` compute them."
-    L = log_mel(S, sr)
     onsets = librosa.onset.onset_strength(S=L, sr=sr, aggregate=np.median)
     return [beat_tempo(onsets, sr), *[v for c in librosa.feature.mfcc(S=L, n_mfcc=n_mfcc) for v in mean_var(c)]]
 
@@ -194,14 +189,24 @@ def spectrograms(
     D = librosa.stft(y, n_fft=N_FFT, pad_mode=pad_mode)
     return D, np.abs(D)
 
+def analyse(
+    y:np.ndarray,          # mono signal
+    sr:int=SR,             # sample rate, Hz
+    pad_mode:str=PAD_MODE, # edge padding of the STFT and the frames
+)->tuple:                  # (`spectral_frames`, (harmonic, percussive) signals, log-mel spectrogram)
+    "What the features summarise, each computed once from one STFT."
+    D, S = spectrograms(y, pad_mode)
+    return spectral_frames(y, S, sr, pad_mode), harmonic_percussive(y, D), log_mel(S, sr)
+
 def extract_features(
     y:np.ndarray,          # mono signal: a whole track or one segment
     sr:int=SR,             # sample rate, Hz
     pad_mode:str=PAD_MODE, # edge padding of the STFT, as in `reference_features`
+    parts:tuple|None=None, # `analyse(y, sr, pad_mode)`, when the caller has it already
 )->np.ndarray:             # the 58 values of `FEATURES`, in order
     "The report's 58 features of `y`, computing each spectrogram once."
-    D, S = spectrograms(y, pad_mode)
-    return np.array([len(y), *spectral_features(y, S, sr, pad_mode), *harmonic_features(y, D), *mel_features(S, sr)])
+    spec, hp, L = parts or analyse(y, sr, pad_mode)
+    return np.array([len(y), *spectral_features(spec), *harmonic_features(*hp), *mel_features(L, sr)])
 
 # %% ../nbs/01_features.ipynb #b444c030
 def track_features(
@@ -577,25 +582,17 @@ FRAME_FEATURES = ([f'chroma_stft{k}' for k in range(12)] + ['rms', 'spectral_cen
                   'zero_crossing_rate', 'harmony_rms', 'perceptr_rms'] + [f'mfcc{k}' for k in range(1, 21)])
 
 # %% ../nbs/01_features.ipynb #68fa0e64
-def harmonic_frames(
-    y:np.ndarray,          # mono signal
-    D:np.ndarray,          # its complex STFT
-    pad_mode:str=PAD_MODE, # edge padding of the frames
-)->np.ndarray:             # shape (2, frames): RMS of the harmonic and of the percussive signal per frame
-    "Frame energy of the two signals whose mean and variance are the `harmony` and `perceptr` columns."
-    return np.concatenate([librosa.feature.rms(y=x, pad_mode=pad_mode) for x in harmonic_percussive(y, D)])
-
 def frame_features(
     y:np.ndarray,          # mono signal, typically one 3-second segment
     sr:int=SR,             # sample rate, Hz
     pad_mode:str=PAD_MODE, # edge padding, as in `extract_features`
     n_mfcc:int=20,         # MFCCs
+    parts:tuple|None=None, # `analyse(y, sr, pad_mode)`, when the caller has it already
 )->np.ndarray:             # shape (frames, 39): the `FRAME_FEATURES` of every frame
     "The feature family of the 58 columns, kept per frame instead of averaged."
-    D, S = spectrograms(y, pad_mode)
-    parts = [*spectral_frames(y, S, sr, pad_mode).values(), harmonic_frames(y, D, pad_mode),
-             librosa.feature.mfcc(S=log_mel(S, sr), n_mfcc=n_mfcc)]
-    return np.concatenate(parts).T
+    spec, hp, L = parts or analyse(y, sr, pad_mode)
+    energy = [librosa.feature.rms(y=x, pad_mode=pad_mode) for x in hp]  # of the `harmony` and `perceptr` signals
+    return np.concatenate([*spec.values(), *energy, librosa.feature.mfcc(S=L, n_mfcc=n_mfcc)]).T
 
 # %% ../nbs/01_features.ipynb #e07dab62
 def n_frames(

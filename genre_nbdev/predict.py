@@ -19,7 +19,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 from .data import (SR, SEG_SECS, SEG_HOP, SEG_LEN, GENRES, FEATURES, AUDIO_EXTS, SILENCE_DB, AudioError,
                               Skipped, try_each, decode, segment)
-from .features import extract_features, frame_features
+from .features import analyse, extract_features, frame_features
 
 # %% ../nbs/07_predict.ipynb #dc73d46d
 BLOCK_SEGS = 20  # segments decoded per block: a minute of audio at the default hop
@@ -73,10 +73,11 @@ def file_features(
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for k, seg in enumerate(track_segments(path, hop, sr, block)):
-            f = None if is_silent(seg) else extract_features(seg, sr)
+            parts = None if is_silent(seg) else analyse(seg, sr)  # one analysis serves both inputs
+            f = None if parts is None else extract_features(seg, sr, parts=parts)
             if f is None or not np.isfinite(f).all(): silent += 1; continue
             starts.append(k*hop/sr); feats.append(f)
-            if frames: seqs.append(frame_features(seg, sr))
+            if frames: seqs.append(frame_features(seg, sr, parts=parts))
     if not feats: raise AudioError(path, f"silent: no {SEG_SECS:g}-s segment rises above {SILENCE_DB:g} dBFS")
     X = np.stack(feats)
     return np.array(starts), {'table': X, 'frames': np.stack(seqs)} if frames else X, silent
