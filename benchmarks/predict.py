@@ -19,14 +19,15 @@ from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 import numpy as np
 
-from genre_nbdev.data import SR, FEATURES, real_data, demo_dataset, decode
+from genre_nbdev.data import SR, FEATURES, real_data, decode
+from genre_nbdev.demo import demo_dataset
 from genre_nbdev.predict import predict_file, track_segments, is_silent
 from genre_nbdev.features import analyse, extract_features, frame_features
 
 def ffnn_bundle(dest:Path)->Path:
     "Save an untrained FFNN of the report's architecture as a bundle (same work as a trained one)."
     from genre_nbdev.ffnn import build_ffnn
-    from genre_nbdev.results import GenreModel, versions
+    from genre_nbdev.bundle import GenreModel, versions
     info = dict(model='ffnn', note='untrained, for timing only', versions=versions())
     return GenreModel(build_ffnn(), np.zeros(len(FEATURES)), np.ones(len(FEATURES)), info=info).save(dest)
 

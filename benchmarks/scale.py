@@ -4,7 +4,7 @@
     python benchmarks/scale.py --limit 101     # all 101 shared tracks
     python benchmarks/scale.py --json m.json   # also write the measurements as JSON (nbs/09_scale.ipynb reads them)
 
-Everything runs through `genre_nbdev.features.extract_tracks`, the function behind `genre_extract`, on a folder of
+Everything runs through `genre_nbdev.extract.extract_tracks`, the function behind `genre_extract`, on a folder of
 links to the shared GTZAN tracks (the data is never copied), writing a CSV to a temporary folder:
 
 - 1 worker: `jobs=1`, in this process, with its numerical libraries limited to one thread as the workers' are.
@@ -36,8 +36,8 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from genre_nbdev.data import SR, N_SEGS, SEG_LEN, TABLE_COLUMNS, real_data, find_tracks, load_track
-from genre_nbdev.features import (PART_ROWS, extract_tracks, extract_file, warm_up, cluster, append_rows, write_part,
-                                  read_table, track_name)
+from genre_nbdev.extract import (PART_ROWS, extract_tracks, extract_file, warm_up, cluster, append_rows, write_part,
+                                 read_table, track_name)
 
 LONG = ['asc_machine_wars.mp3', 'sectoid_metal_madness.ogg']
 

@@ -4,18 +4,15 @@
 
 # %% auto #0
 __all__ = ['SR', 'TRACK_SECS', 'SEG_SECS', 'N_SEGS', 'SEG_HOP', 'SEG_LEN', 'GENRES', 'AUDIO_EXTS', 'DATA_ENV', 'REAL_DATA_MARK',
-           'SILENCE_DB', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'STYLES', 'real_data', 'real_data_or_skip',
-           'AudioError', 'check_file', 'decode', 'load_track', 'fit_length', 'segment', 'track_id', 'Skipped',
-           'find_tracks', 'try_each', 'load_tracks', 'check_table', 'read_features', 'read_split', 'fault_filtered',
-           'tones', 'hits', 'synth_track', 'make_demo', 'cache_dir', 'demo_dataset', 'plot_mel', 'plot_waveform',
-           'summarise', 'genre_data']
+           'SILENCE_DB', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'real_data', 'real_data_or_skip', 'AudioError',
+           'check_file', 'decode', 'load_track', 'fit_length', 'segment', 'track_id', 'Skipped', 'find_tracks',
+           'try_each', 'load_tracks', 'check_table', 'read_features', 'read_split', 'fault_filtered', 'summarise']
 
 # %% ../nbs/00_data.ipynb #7d69f2ee
-import os, re, shutil, sys, tempfile, warnings
+import os, re, sys, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, librosa
-from fastcore.script import call_parse
 
 # %% ../nbs/00_data.ipynb #a5cfc493
 SR = 22050         # sample rate of GTZAN and of every signal in the project, Hz
@@ -243,134 +240,6 @@ def fault_filtered(
     "Read the artist-filtered GTZAN split."
     return {part: read_split(Path(folder)/f'{part}_filtered.txt') for part in ('train', 'valid', 'test')}
 
-# %% ../nbs/00_data.ipynb #5268fab3
-STYLES = pd.DataFrame.from_records([
-    # genre        bpm  f0 Hz  bright  tonal  noise  perc
-    ('blues',       80,   110,   0.8,   0.50,  0.02,  0.25),
-    ('classical',   70,   262,   0.5,   0.60,  0.005, 0.00),
-    ('country',    100,   196,   0.9,   0.50,  0.02,  0.25),
-    ('disco',      120,   220,   1.1,   0.35,  0.03,  0.50),
-    ('hiphop',      90,    80,   0.7,   0.25,  0.03,  0.70),
-    ('jazz',       130,   147,   0.7,   0.45,  0.01,  0.15),
-    ('metal',      160,    82,   2.0,   0.40,  0.20,  0.50),
-    ('pop',        115,   262,   1.2,   0.45,  0.02,  0.40),
-    ('reggae',      75,    98,   0.7,   0.40,  0.02,  0.35),
-    ('rock',       140,   110,   1.6,   0.45,  0.10,  0.45),
-], columns=['genre', 'bpm', 'f0', 'bright', 'tonal', 'noise', 'perc']).set_index('genre')
-
-# %% ../nbs/00_data.ipynb #20945ed9
-def tones(
-    rng:np.random.Generator, # source of the notes
-    n:int,                   # samples
-    bpm:float,               # one note per beat
-    f0:float,                # lowest note, Hz
-    bright:float,            # harmonic k has amplitude k**(-1/bright)
-    sr:int=SR,               # sample rate, Hz
-)->np.ndarray:               # float64 signal, peak about 1
-    "A melody of harmonic tones, one pentatonic note per beat."
-    beat = int(sr*60/bpm)
-    steps = rng.choice([0, 2, 4, 7, 9, 12, 14, 16], size=n//beat + 1)
-    freq = np.repeat(f0*2**(steps/12), beat)[:n]
-    phase = 2*np.pi*np.cumsum(freq)/sr
-    ks = np.arange(1, 9)
-    y = sum(k**(-1/bright)*np.sin(k*phase) for k in ks if k*freq.max() < sr/2)
-    return y/np.abs(y).max()
-
-# %% ../nbs/00_data.ipynb #7439a5c7
-def hits(
-    rng:np.random.Generator, # source of the noise
-    n:int,                   # samples
-    bpm:float,               # one hit per beat
-    decay:float=0.05,        # time constant of a hit, s
-    sr:int=SR,               # sample rate, Hz
-)->np.ndarray:               # float64 signal, peak about 1
-    "Decaying noise bursts, one per beat."
-    beat, m = sr*60/bpm, int(6*decay*sr)
-    burst = rng.standard_normal(m)*np.exp(-np.arange(m)/(decay*sr))
-    y = np.zeros(n + m)
-    for start in np.arange(0, n, beat).astype(int): y[start:start+m] += burst
-    return y[:n]/np.abs(y).max()
-
-# %% ../nbs/00_data.ipynb #b92f5c9e
-def synth_track(
-    genre:str,               # a name in `GENRES`
-    rng:np.random.Generator, # draws this track's style and notes
-    secs:float=TRACK_SECS,   # length, s
-    sr:int=SR,               # sample rate, Hz
-    spread:float=0.2,        # each style value is scaled by a factor in [1-spread, 1+spread]
-)->np.ndarray:               # float32 signal with peak 0.9
-    "One synthetic demo track in the style of `genre`."
-    s = STYLES.loc[genre] * rng.uniform(1-spread, 1+spread, len(STYLES.columns))
-    n = int(secs*sr)
-    y = (s.tonal*tones(rng, n, s.bpm, s.f0, s.bright, sr) + s.perc*hits(rng, n, s.bpm, sr=sr)
-         + s.noise*rng.standard_normal(n))
-    return (0.9*y/np.abs(y).max()).astype(np.float32)
-
-# %% ../nbs/00_data.ipynb #736a9d79
-def make_demo(
-    dest:str|Path,       # folder to create; it must not exist yet
-    n_per_genre:int=5,   # tracks per genre
-    seed:int=0,          # the dataset's seed
-    secs:float=TRACK_SECS, # track length, s
-)->Path:                 # `dest`, holding genres_original/<genre>/<genre>.NNNNN.wav
-    "Write the synthetic demo dataset to `dest`."
-    dest = Path(dest)
-    if dest.exists(): raise FileExistsError(f"{dest}: already exists")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix='.demo-'))
-    for g, genre in enumerate(GENRES):
-        (tmp/'genres_original'/genre).mkdir(parents=True)
-        for i in range(n_per_genre):
-            y = synth_track(genre, np.random.default_rng([seed, g, i]), secs)
-            sf.write(tmp/'genres_original'/genre/f'{genre}.{i:05d}.wav', y, SR, subtype='PCM_16')
-    tmp.rename(dest)
-    return dest
-
-# %% ../nbs/00_data.ipynb #5c4a1bc4
-def cache_dir()->Path:
-    "The project's cache folder: $GENRE_NBDEV_CACHE, else ~/.cache/genre_nbdev."
-    return Path(os.environ.get('GENRE_NBDEV_CACHE') or Path.home()/'.cache'/'genre_nbdev')
-
-def demo_dataset(
-    n_per_genre:int=5, # tracks per genre
-    seed:int=0,        # the dataset's seed
-)->Path:               # root of the demo GTZAN tree
-    "The synthetic demo dataset, generated on first use and cached."
-    dest = cache_dir()/f'demo-v1-seed{seed}-n{n_per_genre}'
-    if dest.is_dir(): return dest
-    try: return make_demo(dest, n_per_genre, seed)
-    except OSError:  # another process made it first
-        if dest.is_dir(): return dest
-        raise
-
-# %% ../nbs/00_data.ipynb #7fdc0662
-def plot_mel(
-    y:np.ndarray,  # mono signal
-    title:str,     # the panel's title
-    ax=None,       # matplotlib axes; None makes a new figure
-    sr:int=SR,     # sample rate, Hz
-):                 # the axes
-    "Mel spectrogram of `y` in dB (the report's Figure 1 panels)."
-    import matplotlib.pyplot as plt, librosa.display
-    ax = ax or plt.subplots(figsize=(6, 3))[1]
-    S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr), ref=np.max)
-    librosa.display.specshow(S, sr=sr, x_axis='time', y_axis='mel', ax=ax)
-    ax.set_title(title)
-    return ax
-
-def plot_waveform(
-    y:np.ndarray,  # mono signal
-    title:str,     # the panel's title
-    ax=None,       # matplotlib axes; None makes a new figure
-    sr:int=SR,     # sample rate, Hz
-):                 # the axes
-    "Waveform of `y` against time (the report's Figure 2)."
-    import matplotlib.pyplot as plt
-    ax = ax or plt.subplots(figsize=(8, 2.5))[1]
-    ax.plot(np.arange(len(y))/sr, y, lw=0.4)
-    ax.set(title=title, xlabel='time (s)', ylabel='amplitude')
-    return ax
-
 # %% ../nbs/00_data.ipynb #6e946011
 def summarise(
     root:str|Path, # a GTZAN tree
@@ -383,18 +252,3 @@ def summarise(
     table['segments'] = table.tracks*N_SEGS
     table['seconds'] = table.tracks*TRACK_SECS
     return table, skipped + bad
-
-# %% ../nbs/00_data.ipynb #7c9b0b4e
-@call_parse
-def genre_data(
-    data:str=None,      # a GTZAN tree (any layout); default: the synthetic demo dataset
-    n_per_genre:int=5,  # demo tracks per genre, when no --data is given
-):
-    "Find, load and segment a GTZAN tree, and report what was found and skipped."
-    root = Path(data) if data else demo_dataset(n_per_genre)
-    if not root.is_dir(): sys.exit(f"genre_data: {root}: no such folder")
-    table, skipped = summarise(root)
-    print(f"{root} ({'a GTZAN tree' if data else 'synthetic demo dataset'})\n{table.to_string()}")
-    print(f"total: {table.tracks.sum()} tracks, {table.segments.sum()} segments; skipped {len(skipped)} files")
-    for s in skipped: print(f"  skipped {s.path}: {s.reason}")
-    if skipped: sys.exit(1)

@@ -4,9 +4,8 @@
 
 # %% auto #0
 __all__ = ['BLOCK_SEGS', 'LEAD_SECS', 'AUDIO_SUFFIXES', 'FORMATS', 'read_block', 'track_segments', 'is_silent', 'file_features',
-           'mean_probability', 'majority', 'majority_vote', 'Prediction', 'predict_file', 'plot_timeline',
-           'predict_paths', 'find_inputs', 'as_record', 'aligned', 'format_table', 'format_json', 'format_csv',
-           'native_stderr_off', 'parser', 'run_predict', 'genre_predict', 'track_proba', 'track_accuracy']
+           'Prediction', 'predict_file', 'plot_timeline', 'predict_paths', 'find_inputs', 'as_record', 'aligned',
+           'format_table', 'format_json', 'format_csv', 'native_stderr_off', 'parser', 'run_predict', 'genre_predict']
 
 # %% ../nbs/07_predict.ipynb #45c35879
 import argparse, json, os, sys, warnings
@@ -17,9 +16,9 @@ import numpy as np, pandas as pd
 from fastcore.basics import patch
 from joblib import Parallel, delayed
 from tqdm import tqdm
-from .data import (SR, SEG_SECS, SEG_HOP, SEG_LEN, GENRES, FEATURES, AUDIO_EXTS, SILENCE_DB, AudioError,
-                              Skipped, try_each, decode, segment)
+from .data import SR, SEG_SECS, SEG_HOP, SEG_LEN, GENRES, FEATURES, AUDIO_EXTS, SILENCE_DB, AudioError, Skipped, try_each, decode, segment
 from .features import analyse, extract_features, frame_features
+from .preprocessing import mean_probability, majority_vote
 
 # %% ../nbs/07_predict.ipynb #dc73d46d
 BLOCK_SEGS = 20  # segments decoded per block: a minute of audio at the default hop
@@ -81,27 +80,6 @@ def file_features(
     if not feats: raise AudioError(path, f"silent: no {SEG_SECS:g}-s segment rises above {SILENCE_DB:g} dBFS")
     X = np.stack(feats)
     return np.array(starts), {'table': X, 'frames': np.stack(seqs)} if frames else X, silent
-
-# %% ../nbs/07_predict.ipynb #e1f20757
-def mean_probability(
-    P:np.ndarray, # segment probabilities, shape (segments, genres)
-)->int:           # index of the genre
-    "The genre with the highest mean probability over the segments."
-    return int(P.mean(0).argmax())
-
-def majority(
-    P:np.ndarray, # probabilities, shape (voters, rows, genres)
-)->np.ndarray:    # winning genre index per row
-    "Per row, the genre most voters pick; a tie goes to the tied genre with the higher mean probability."
-    P = np.asarray(P)
-    votes = (P.argmax(-1)[..., None] == np.arange(P.shape[-1])).sum(0)
-    return (votes + 0.5*P.mean(0)).argmax(-1)  # a mean probability (< 1, halved) orders only genres with equal votes
-
-def majority_vote(
-    P:np.ndarray, # segment probabilities, shape (segments, genres)
-)->int:           # index of the genre
-    "The genre most segments pick; a tie goes to the higher mean probability."
-    return int(majority(P[:, None])[0])  # the segments are the voters on a single row
 
 # %% ../nbs/07_predict.ipynb #564669f9
 @dataclass
@@ -296,7 +274,7 @@ def run_predict(
     progress:bool=True,  # progress bar for several files, when stderr is a terminal
 )->int:                  # exit status: 0, 1 if any file failed, 2 if the bundle is unusable
     "Predict `paths` with the bundle `model`, print the results and a line per failed file."
-    from genre_nbdev.results import load_bundle
+    from genre_nbdev.bundle import load_bundle
     try: m = load_bundle(model)
     except (OSError, ValueError) as e: print(f"genre_predict: unusable model bundle: {e}", file=sys.stderr); return 2
     files, skipped = find_inputs(paths)
@@ -316,26 +294,3 @@ def genre_predict(
     with native_stderr_off(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return run_predict(**vars(args))
-
-# %% ../nbs/07_predict.ipynb #7eaae23b
-def track_proba(
-    P:np.ndarray, # segment probabilities, (segments, genres)
-    groups,       # track id of every segment
-)->pd.DataFrame:  # mean probability per track, indexed by track id (in order of first appearance)
-    "Aggregate segment probabilities per track by their mean."
-    return pd.DataFrame(P).groupby(np.asarray(groups), sort=False).mean()
-
-# %% ../nbs/07_predict.ipynb #c88a5fd6
-def track_accuracy(
-    P:np.ndarray,  # segment probabilities, shape (segments, genres)
-    y,             # true genre index of every segment
-    groups,        # track id of every segment
-)->pd.Series:      # segment accuracy, track accuracy by mean probability and by majority vote, counts
-    "Accuracy of the segments, and of the tracks under both aggregations."
-    y, groups = np.asarray(y), np.asarray(groups)
-    tracks = pd.Series(np.arange(len(y))).groupby(groups, sort=False).agg(list)
-    truth = np.array([y[ix[0]] for ix in tracks])
-    return pd.Series({'segment': (P.argmax(1) == y).mean(),
-                      'track, mean probability': np.mean(track_proba(P, groups).values.argmax(1) == truth),
-                      'track, majority vote': np.mean([majority_vote(P[ix]) for ix in tracks] == truth),
-                      'segments': len(y), 'tracks': len(tracks)})

@@ -9,7 +9,7 @@ __all__ = ['FMA_FULL', 'STORAGE', 'slope', 'measured_costs', 'track_seconds', 'w
 # %% ../nbs/09_scale.ipynb #e560c39c
 import numpy as np, pandas as pd
 from .data import N_SEGS, TRACK_SECS
-from .features import PART_ROWS
+from .extract import PART_ROWS
 
 # %% ../nbs/09_scale.ipynb #4af24c8c
 def slope(

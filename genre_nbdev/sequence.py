@@ -4,19 +4,18 @@
 
 # %% auto #0
 __all__ = ['CELLS', 'MEMBERS', 'scale_frames', 'prepare_frames', 'build_rnn', 'rnn', 'train_member', 'fit_ensemble',
-           'score_ensemble', 'compare', 'ensemble_bundle', 'reproduce_ensemble']
+           'score_ensemble', 'compare', 'ensemble_bundle']
 
 # %% ../nbs/08_sequence.ipynb #dc41d062
-import sys
-from pathlib import Path
 import numpy as np, pandas as pd, keras
 from sklearn.preprocessing import StandardScaler
-from .data import GENRES, demo_dataset, read_features, fault_filtered
-from .features import extract_tracks, read_frames
+from .data import GENRES
 from .preprocessing import Prepared, prepare, split, encode
 from .ffnn import GenreClassifier  # first import of Keras: quiets TensorFlow's C++ logs
-from .results import MODELS, QUICK_EPOCHS, train, bundle, Ensemble, mean_proba, load_bundle
-from .predict import majority, track_proba
+from .tuning import MODELS
+from .preprocessing import mean_proba, majority, track_proba
+from .results import QUICK_EPOCHS, train
+from .bundle import bundle, Ensemble
 
 # %% ../nbs/08_sequence.ipynb #8f31ab8c
 def scale_frames(
@@ -146,32 +145,3 @@ def ensemble_bundle(
     "The fitted members of `fit` as an `Ensemble` bundle."
     return Ensemble({m: bundle(clf, prep, model=m, **info) for m, (clf, prep) in fit['members'].items()},
                     info={**info, 'members': list(fit['members']), 'rule': 'mean probability'})
-
-# %% ../nbs/08_sequence.ipynb #128efde2
-def reproduce_ensemble(
-    out:str|Path,                       # output folder (the table and frames are extracted into it, resumably)
-    data:str|None=None,                 # a GTZAN tree; None: the demo dataset
-    protocols:tuple=('paper', 'track'), # protocols to run
-    members:tuple=('ffnn', 'cnn', 'lstm'), # the ensemble's members, of `MEMBERS`
-    seeds:int=1,                        # seeds per protocol
-    quick:bool=False,                   # `QUICK_EPOCHS` epochs for every member
-    lists:str|None=None,                # folder of the fault-filtered lists, for that protocol
-    fitted:dict|None=None,              # members already trained, {(model, protocol, seed): (classifier, `Prepared`)}, e.g. by `reproduce`
-)->dict:                                # members, every score, and the table of `compare`
-    "Fit and score the ensemble and its members under each protocol; save its bundles to `out`."
-    out, root = Path(out), Path(data) if data else demo_dataset()
-    if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder")
-    out.mkdir(parents=True, exist_ok=True)
-    show = sys.stderr.isatty()
-    extract_tracks(root, out/'features.csv', 'segments', progress=show)
-    extract_tracks(root, out/'frames', 'frames', progress=show)
-    (X, y, g), (F, _, fg) = read_features(out/'features.csv'), read_frames(out/'frames')
-    if fg.tolist() != g.tolist(): raise ValueError(f"{out}: the frames and the feature table list different segments")
-    ff, scores = fault_filtered(lists) if lists else None, []
-    for p in protocols:
-        for s in range(seeds):
-            done = {m: f for (m, fp, fs), f in (fitted or {}).items() if (fp, fs) == (p, s)}
-            fit = fit_ensemble(X, F, y, g, p, s, members, QUICK_EPOCHS if quick else None, ff, done)
-            scores.append(score_ensemble(fit))
-            if s == 0: ensemble_bundle(fit, protocol=p, data=str(root)).save(out/f'bundle-ensemble-{p}')
-    return dict(members=list(members), scores=pd.concat(scores).to_dict('records'), table=compare(scores).reset_index().to_dict('records'))

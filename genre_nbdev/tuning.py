@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, keras, tensorflow as tf
 from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold, StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from .features import cluster
+from .extract import cluster
 from .preprocessing import encode, split
 from .ffnn import ffnn
 from .cnn import cnn
