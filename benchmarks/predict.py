@@ -2,6 +2,7 @@
 
     python benchmarks/predict.py                         # blues.00000.wav from the real data, an FFNN bundle
     python benchmarks/predict.py --model DIR --file F    # any bundle (e.g. genre_reproduce's bundle-cnn-track), any file
+    python benchmarks/predict.py --json_out nbs/results/predict_speed.json   # also write the measurements (07 reads them)
 
 In-process: `predict_file(model, path)` with the bundle already loaded (decode in blocks, ten segments'
 `extract_features`, one `predict_proba`), after one warm-up call (numba compilation, Keras tracing); the median and
@@ -14,15 +15,16 @@ printed beside the measurements, never asserted. Without `--model` the benchmark
 report's architecture as a bundle: the weights do not change the work. The load average is printed because the
 figures depend on what else the machine is doing.
 """
-import argparse, os, subprocess, sys, tempfile, time, warnings
+import json, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 import numpy as np
 
-from genre_nbdev.data import SR, FEATURES, real_data, decode
+from genre_nbdev.data import SR, FEATURES, real_data, decode, is_silent
 from genre_nbdev.demo import demo_dataset
-from genre_nbdev.predict import predict_file, track_segments, is_silent
+from genre_nbdev.predict import predict_file, track_segments
 from genre_nbdev.features import analyse, extract_features, frame_features
+from fastcore.script import call_parse
 
 def ffnn_bundle(dest:Path)->Path:
     "Save an untrained FFNN of the report's architecture as a bundle (same work as a trained one)."
@@ -53,37 +55,40 @@ def both_inputs(path, repeat:int)->tuple:
     one = timed(lambda: [(extract_features(s, parts=p), frame_features(s, parts=p)) for s in segs for p in [analyse(s)]], repeat)
     return float(np.median(two)), float(np.median(one))
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--model', default=None, help='a model bundle (default: an untrained FFNN bundle, saved to a temporary folder)')
-    p.add_argument('--file', default=None, help='a ~30-s audio file (default: gtzan blues.00000.wav from the real data, else a demo track)')
-    p.add_argument('--repeat', type=int, default=5, help='runs of each measurement (default: 5)')
-    a = p.parse_args()
+@call_parse
+def main(
+    model:str=None,  # a model bundle (default: an untrained FFNN bundle, saved to a temporary folder)
+    file:str=None,   # a ~30-s audio file (default: gtzan blues.00000.wav from the real data, else a demo track)
+    repeat:int=5,    # runs of each measurement
+    json_out:str=None, # also write the measurements to this JSON file
+):
+    "Speed of `genre_predict` on one 30-second file: in-process with a loaded bundle, and the whole command."
     data = real_data()
-    path = Path(a.file) if a.file else (data/'gtzan/genres_original/blues/blues.00000.wav' if data else demo_dataset()/'genres_original/rock/rock.00000.wav')
-    bundle = Path(a.model) if a.model else ffnn_bundle(Path(tempfile.mkdtemp())/'bundle-ffnn')
-    from genre_nbdev.results import load_bundle
+    path = Path(file) if file else (data/'gtzan/genres_original/blues/blues.00000.wav' if data else demo_dataset()/'genres_original/rock/rock.00000.wav')
+    bundle = Path(model) if model else ffnn_bundle(Path(tempfile.mkdtemp())/'bundle-ffnn')
+    from genre_nbdev.bundle import load_bundle
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # an untrained bundle's optimizer state is empty
-        model = load_bundle(bundle)
-    print(f"file {path} ({len(decode(path))/SR:.1f} s); bundle {bundle}; {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f} at start")
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        predict_file(model, path)  # warm-up: numba, Keras tracing
-        inproc = timed(lambda: predict_file(model, path), a.repeat)
-        parts = stages(model, path)
-    print(f"in-process predict_file: median {np.median(inproc):.2f} s, min {min(inproc):.2f} s over {a.repeat} runs (target <= 0.5 s)")
+        m = load_bundle(bundle)
+    load_start = os.getloadavg()[0]
+    print(f"file {path} ({len(decode(path))/SR:.1f} s); bundle {bundle}; {os.cpu_count()} cores, load average {load_start:.2f} at start")
+    predict_file(m, path)  # warm-up: numba, Keras tracing
+    inproc = timed(lambda: predict_file(m, path), repeat)
+    parts = stages(m, path)
+    print(f"in-process predict_file: median {np.median(inproc):.2f} s, min {min(inproc):.2f} s over {repeat} runs (target <= 0.5 s)")
     print("  of one run: " + ', '.join(f"{k} {v:.2f} s" for k, v in parts.items()))
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        two, one = both_inputs(path, a.repeat)
+    two, one = both_inputs(path, repeat)
     print(f"both inputs of an ensemble bundle with a sequence member (58 features and frames per segment): "
-          f"each from its own analysis {two:.2f} s, from one `analyse` {one:.2f} s, ratio {two/one:.2f}x (medians of {a.repeat})")
+          f"each from its own analysis {two:.2f} s, from one `analyse` {one:.2f} s, ratio {two/one:.2f}x (medians of {repeat})")
     cmd = [str(Path(sys.executable).parent/'genre_predict'), str(path), '--model', str(bundle)]
-    whole = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), a.repeat)
+    whole = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
     print(f"whole command `genre_predict FILE --model BUNDLE`: median {np.median(whole):.1f} s, min {min(whole):.1f} s "
-          f"over {a.repeat} runs (target <= 10 s)")
-    print(f"load average {os.getloadavg()[0]:.2f} at end")
-
-if __name__ == '__main__': main()
+          f"over {repeat} runs (target <= 10 s)")
+    load_end = os.getloadavg()[0]
+    print(f"load average {load_end:.2f} at end")
+    if json_out: Path(json_out).write_text(json.dumps(dict(
+        file=path.name, bundle='untrained FFNN of the report' if model is None else Path(model).name, repeat=repeat,
+        cores=os.cpu_count(), load_start=load_start, load_end=load_end,
+        inproc_median=float(np.median(inproc)), inproc_min=min(inproc), stages=parts,
+        both_two_analyses=two, both_one_analysis=one, command_median=float(np.median(whole)), command_min=min(whole),
+        targets=dict(inproc=0.5, command=10.0)), indent=1))

@@ -35,9 +35,9 @@ import numpy as np, pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from genre_nbdev.data import SR, N_SEGS, SEG_LEN, TABLE_COLUMNS, real_data, find_tracks, load_track
-from genre_nbdev.extract import (PART_ROWS, extract_tracks, extract_file, warm_up, cluster, append_rows, write_part,
-                                 read_table, track_name)
+from genre_nbdev.data import (SR, N_SEGS, SEG_LEN, TABLE_COLUMNS, real_data, find_tracks, load_track, append_rows,
+                              read_table, track_name)
+from genre_nbdev.extract import PART_ROWS, extract_tracks, extract_file, warm_up, cluster, write_part
 
 LONG = ['asc_machine_wars.mp3', 'sectoid_metal_madness.ogg']
 

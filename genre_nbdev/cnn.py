@@ -30,7 +30,8 @@ def build_cnn(
     for f in filters:
         layers += [L.Conv1D(f, kernel_size, activation='relu'), L.BatchNormalization(momentum=bn_momentum),
                    L.MaxPooling1D(pool_size), L.Dropout(dropout)]
-    layers += [L.Flatten(), L.Dense(dense, activation='relu'), L.Dropout(dense_dropout), L.Dense(n_classes, activation='softmax')]
+    layers += [L.Flatten(), L.Dense(dense, activation='relu'), L.Dropout(dense_dropout),
+               L.Dense(n_classes, activation='softmax')]
     model = keras.Sequential(layers, name='cnn')
     model.compile(optimizer=optimizer, loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     return model
@@ -48,7 +49,7 @@ class SettledEarlyStopping(keras.callbacks.EarlyStopping):
     "`EarlyStopping` that may stop only once `warmup_steps` optimizer steps have passed."
     def __init__(self,
                  warmup_steps:int=settle_steps(), # steps before stopping is considered; 0: plain `EarlyStopping`
-                 **kwargs):                       # `EarlyStopping` arguments: monitor, patience, restore_best_weights...
+                 **kwargs):                       # `EarlyStopping` arguments: monitor, patience, restore_best_weights
         super().__init__(**kwargs)
         self.warmup_steps = warmup_steps
 
@@ -64,14 +65,15 @@ def cnn(
     batch_size:int=64,         # rows per batch
     dropout:float=0.3,         # dropout of the convolutional blocks
     optimizer='adam',          # Keras optimizer
-    patience:int|None=5,       # epochs without improvement of the validation loss before stopping; None: no early stopping
+    patience:int|None=5,       # epochs without a better validation loss before stopping; None: no early stopping
     warmup_steps:int=settle_steps(), # optimizer steps before early stopping may act; 0: the report's early stopping
-    validation_split:float=0.2, # stratified fraction of the training rows to validate on, when `fit` gets no validation_data
+    validation_split:float=0.2, # stratified fraction of training rows to validate on, when `fit` has no validation_data
     seed:int|None=0,           # random state of weights, dropout, batches and the validation rows
     **kwargs,                  # any other `GenreClassifier` (scikeras) parameter
 )->GenreClassifier:            # unfitted
     "The report's CNN as a scikit-learn classifier, early stopping after BatchNorm has settled."
-    stop = None if patience is None else [SettledEarlyStopping(warmup_steps, monitor='val_loss', patience=patience, restore_best_weights=True)]
+    stop = None if patience is None else [SettledEarlyStopping(warmup_steps, monitor='val_loss', patience=patience,
+                                                               restore_best_weights=True)]
     return GenreClassifier(model=build_cnn, model__dropout=dropout, model__optimizer=optimizer, epochs=epochs,
                            batch_size=batch_size, callbacks=stop, validation_split=validation_split,
                            random_state=seed, verbose=0, **kwargs)

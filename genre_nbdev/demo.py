@@ -7,11 +7,12 @@ __all__ = ['STYLES', 'tones', 'hits', 'synth_track', 'make_demo', 'cache_dir', '
            'genre_data']
 
 # %% ../nbs/00a_demo.ipynb #491785d5
-import os, sys, tempfile
+import os, sys
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf
 from fastcore.script import call_parse
-from .data import SR, TRACK_SECS, SEG_LEN, N_SEGS, GENRES, load_track, fit_length, segment, find_tracks, summarise
+from .data import (SR, TRACK_SECS, SEG_LEN, N_SEGS, GENRES, load_track, fit_length, segment, find_tracks,
+                              summarise, write_atomic)
 
 # %% ../nbs/00a_demo.ipynb #5268fab3
 STYLES = pd.DataFrame.from_records([
@@ -83,24 +84,22 @@ def make_demo(
     seed:int=0,          # the dataset's seed
     secs:float=TRACK_SECS, # track length, s
 )->Path:                 # `dest`, holding genres_original/<genre>/<genre>.NNNNN.wav
-    "Write the synthetic demo dataset to `dest`."
-    dest = Path(dest)
-    if dest.exists(): raise FileExistsError(f"{dest}: already exists")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix='.demo-'))
-    for g, genre in enumerate(GENRES):
-        (tmp/'genres_original'/genre).mkdir(parents=True)
-        for i in range(n_per_genre):
-            y = synth_track(genre, np.random.default_rng([seed, g, i]), secs)
-            sf.write(tmp/'genres_original'/genre/f'{genre}.{i:05d}.wav', y, SR, subtype='PCM_16')
-    tmp.rename(dest)
-    return dest
+    "Write the synthetic demo dataset to `dest`, whole or not at all."
+    if Path(dest).exists(): raise FileExistsError(f"{dest}: already exists")
+    def fill(tmp):
+        for g, genre in enumerate(GENRES):
+            (tmp/'genres_original'/genre).mkdir(parents=True)
+            for i in range(n_per_genre):
+                y = synth_track(genre, np.random.default_rng([seed, g, i]), secs)
+                sf.write(tmp/'genres_original'/genre/f'{genre}.{i:05d}.wav', y, SR, subtype='PCM_16')
+    return write_atomic(dest, fill)
 
 # %% ../nbs/00a_demo.ipynb #5c4a1bc4
 def cache_dir()->Path:
     "The project's cache folder: $GENRE_NBDEV_CACHE, else ~/.cache/genre_nbdev."
     return Path(os.environ.get('GENRE_NBDEV_CACHE') or Path.home()/'.cache'/'genre_nbdev')
 
+# %% ../nbs/00a_demo.ipynb #b87d9830
 def demo_dataset(
     n_per_genre:int=5, # tracks per genre
     seed:int=0,        # the dataset's seed
@@ -128,6 +127,7 @@ def plot_mel(
     ax.set_title(title)
     return ax
 
+# %% ../nbs/00a_demo.ipynb #1e0b4d85
 def plot_waveform(
     y:np.ndarray,  # mono signal
     title:str,     # the panel's title

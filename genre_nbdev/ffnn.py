@@ -5,9 +5,13 @@
 # %% auto #0
 __all__ = ['build_ffnn', 'GenreClassifier', 'ffnn', 'plot_history']
 
-# %% ../nbs/03_ffnn.ipynb #8b5361f7
+# %% ../nbs/03_ffnn.ipynb #36c3ecc9
 import os
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's C++ log lines (start-up, CUDA probing), before its first import
+
+# %% ../nbs/03_ffnn.ipynb #aa53e989
+os.environ['TF_CPP_MIN_LOG_LEVEL'] = os.environ.get('TF_CPP_MIN_LOG_LEVEL', '3')  # quiet TensorFlow's C++ logs
+
+# %% ../nbs/03_ffnn.ipynb #8b5361f7
 import numpy as np, keras
 from fastcore.basics import patch
 from scikeras.wrappers import KerasClassifier
@@ -51,10 +55,12 @@ def fit(self:GenreClassifier,
         **kwargs):             # passed to `keras.Model.fit`
     "Fit the model, holding out a stratified `validation_split` of `X` when no `validation_data` is given."
     if validation_data is None and self.validation_split:
-        tr, va = train_test_split(np.arange(len(y)), test_size=self.validation_split, stratify=y, random_state=self.random_state)
+        tr, va = train_test_split(np.arange(len(y)), test_size=self.validation_split, stratify=y,
+                                  random_state=self.random_state)
         X, y, validation_data = X[tr], y[tr], (X[va], y[va])
         sample_weight = None if sample_weight is None else np.asarray(sample_weight)[tr]
-    return KerasClassifier.fit(self, X, y, sample_weight=sample_weight, validation_data=validation_data, validation_split=0.0, **kwargs)
+    return KerasClassifier.fit(self, X, y, sample_weight=sample_weight, validation_data=validation_data,
+                               validation_split=0.0, **kwargs)
 
 # %% ../nbs/03_ffnn.ipynb #fcabb70b
 def ffnn(
@@ -80,7 +86,7 @@ def plot_history(
     if axs is None: axs = plt.subplots(1, 2, figsize=(10, 3.2))[1]
     for ax, metric in zip(axs, ('loss', 'accuracy')):
         for prefix, label in (('', 'training'), ('val_', 'validation')):
-            if prefix+metric in history: ax.plot(np.arange(1, len(history[prefix+metric])+1), history[prefix+metric], label=label)
+            if (h := history.get(prefix+metric)) is not None: ax.plot(np.arange(1, len(h)+1), h, label=label)
         ax.set(xlabel='epoch', ylabel=metric); ax.legend()
     axs[0].figure.suptitle(title)
     return axs

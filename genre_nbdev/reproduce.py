@@ -9,7 +9,7 @@ __all__ = ['table_for', 'save_figures', 'reproduce', 'genre_reproduce', 'reprodu
 import json, logging, sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from fastcore.script import call_parse
+from fastcore.script import call_parse, Param
 from .data import fault_filtered, read_features
 from .demo import demo_dataset
 from .extract import extract_tracks, read_frames
@@ -46,7 +46,8 @@ def save_figures(
     figs = {'fig4_tsne.png': plot_tsne(E, y, f'K-Means silhouette {silhouette(E):.2f}').figure,
             'fig6_confusion.png': plot_confusions(first)[0].figure, 'fig7_errors.png': plot_errors(first).figure}
     fig, axs = plt.subplots(len(first), 2, figsize=(10, 3.2*len(first)), squeeze=False)
-    for row, r in zip(axs, first): plot_history(r.history, f'{r.model} {r.protocol}', row); row[0].set_title(f'{r.model.upper()}, {r.protocol}')
+    for row, r in zip(axs, first):
+        plot_history(r.history, f'{r.model} {r.protocol}', row); row[0].set_title(f'{r.model.upper()}, {r.protocol}')
     figs['fig5_curves.png'] = fig
     for name, f in figs.items(): f.tight_layout(); f.savefig(out/name, dpi=90); plt.close(f)
     return [out/n for n in figs]
@@ -62,7 +63,7 @@ def reproduce(
     quick:bool=False,               # few epochs instead of the report's
     lists:str|None=None,            # folder of the fault-filtered lists, for that protocol
     tuned:bool=False,               # the tuned hyperparameters `TUNED` instead of the report's
-    ensemble:bool=False,            # also the ensemble of [Sequence models](08_sequence.ipynb), its FFNN and CNN the ones trained here
+    ensemble:bool=False,            # also the ensemble of [Sequence models](08_sequence.ipynb), reusing this FFNN and CNN
 )->dict:                            # what was written to results.json
     "Run the report end to end and write results, figures and bundles to `out`."
     if ensemble and features: raise ValueError("--ensemble needs audio (the demo dataset or --data), not --features")
@@ -75,13 +76,16 @@ def reproduce(
             for s in range(seeds):
                 clf, r, prep = run(X, y, groups, m, p, s, lists=ff, quick=quick, data=source, tuned=tuned)
                 results.append(r); fitted[m, p, s] = clf, prep
-                if s == 0: bundle(clf, prep, model=m, protocol=p, data=source, accuracy=r.accuracy).save(out/f'bundle-{m}-{p}')
+                if s > 0: continue
+                bundle(clf, prep, model=m, protocol=p, data=source, accuracy=r.accuracy).save(out/f'bundle-{m}-{p}')
     save_figures(results, tsne_map(X), y, out)
     summ = summary(results)
-    written = dict(data=source, rows=len(X), tracks=int(groups.nunique()), quick=quick, tuned=tuned, versions=versions(),
+    written = dict(data=source, rows=len(X), tracks=int(groups.nunique()), quick=quick, tuned=tuned,
+                   versions=versions(),
                    summary=summ.to_dict('records'), runs=[record(r) for r in results])
     if ensemble:
-        written['ensemble'] = reproduce_ensemble(out, data, protocols, seeds=seeds, quick=quick, lists=lists, fitted=fitted)
+        written['ensemble'] = reproduce_ensemble(out, data, protocols, seeds=seeds, quick=quick, lists=lists,
+                                                 fitted=fitted)
     (out/'results.json').write_text(json.dumps(written, indent=1))
     return written
 
@@ -90,8 +94,8 @@ def reproduce(
 def genre_reproduce(
     data:str=None,          # a GTZAN tree (any layout); default: the synthetic demo dataset
     features:str=None,      # start from a Kaggle-style feature table instead of audio
-    protocol:str='paper track', # space-separated protocols: paper, track, fault_filtered
-    models:str='ffnn cnn',  # space-separated models: ffnn, cnn
+    protocol:Param("protocols to run", nargs='+', choices=PROTOCOLS)=('paper', 'track'),
+    models:Param("models to train", nargs='+', choices=list(MODELS))=('ffnn', 'cnn'),
     seeds:int=1,            # seeds per model and protocol
     quick:bool=False,       # a few epochs instead of the report's settings
     tuned:bool=False,       # the hyperparameters chosen by the tuning search instead of the report's
@@ -101,10 +105,9 @@ def genre_reproduce(
 ):
     "Reproduce the report: extract, split, train, evaluate; write results.json, figures and model bundles."
     logging.getLogger('tensorflow').setLevel(logging.ERROR)  # retracing notices from many small fits
-    protocols, ms = protocol.split(), models.split()
-    if bad := [p for p in protocols if p not in PROTOCOLS] + [m for m in ms if m not in MODELS]: sys.exit(f"genre_reproduce: unknown protocol or model: {' '.join(bad)}")
-    if 'fault_filtered' in protocols and not lists: sys.exit("genre_reproduce: --protocol fault_filtered needs --lists DIR")
-    try: written = reproduce(out, data, features, tuple(protocols), tuple(ms), seeds, quick, lists, tuned, ensemble)
+    if 'fault_filtered' in protocol and not lists:
+        sys.exit("genre_reproduce: --protocol fault_filtered needs --lists DIR")
+    try: written = reproduce(out, data, features, tuple(protocol), tuple(models), seeds, quick, lists, tuned, ensemble)
     except (FileNotFoundError, ValueError) as e: sys.exit(f"genre_reproduce: {e}")
     print(pd.DataFrame(written['summary']).to_string(index=False))
     if ensemble: print(pd.DataFrame(written['ensemble']['table']).to_string(index=False))
@@ -119,7 +122,7 @@ def reproduce_ensemble(
     seeds:int=1,                        # seeds per protocol
     quick:bool=False,                   # `QUICK_EPOCHS` epochs for every member
     lists:str|None=None,                # folder of the fault-filtered lists, for that protocol
-    fitted:dict|None=None,              # members already trained, {(model, protocol, seed): (classifier, `Prepared`)}, e.g. by `reproduce`
+    fitted:dict|None=None,              # members already trained, {(model, protocol, seed): (classifier, `Prepared`)}
 )->dict:                                # members, every score, and the table of `compare`
     "Fit and score the ensemble and its members under each protocol; save its bundles to `out`."
     out, root = Path(out), Path(data) if data else demo_dataset()
@@ -137,4 +140,5 @@ def reproduce_ensemble(
             fit = fit_ensemble(X, F, y, g, p, s, members, QUICK_EPOCHS if quick else None, ff, done)
             scores.append(score_ensemble(fit))
             if s == 0: ensemble_bundle(fit, protocol=p, data=str(root)).save(out/f'bundle-ensemble-{p}')
-    return dict(members=list(members), scores=pd.concat(scores).to_dict('records'), table=compare(scores).reset_index().to_dict('records'))
+    return dict(members=list(members), scores=pd.concat(scores).to_dict('records'),
+                table=compare(scores).reset_index().to_dict('records'))
