@@ -217,11 +217,11 @@ def plot_tsne(
 def plot_confusions(
     results:list,       # `Result`s to draw side by side
     axs=None,           # matplotlib axes, one per result
-):
+):                      # the axes, one per result (an array even for one)
     "The report's Figure 6: a confusion matrix per result."
     import matplotlib.pyplot as plt, seaborn as sns
-    if axs is None: axs = plt.subplots(1, len(results), figsize=(6.5*len(results), 5.5))[1]
-    for ax, r in zip(np.atleast_1d(axs), results):
+    if axs is None: axs = plt.subplots(1, len(results), figsize=(6.5*len(results), 5.5), squeeze=False)[1][0]
+    for ax, r in zip(axs, results):
         sns.heatmap(np.array(r.confusion), annot=True, fmt='d', cbar=False, cmap='Blues', ax=ax,
                     xticklabels=GENRES, yticklabels=GENRES)
         ax.set(title=f'{r.model.upper()}, {r.protocol}: accuracy {r.accuracy:.3f}', xlabel='predicted',
