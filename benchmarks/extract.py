@@ -2,6 +2,7 @@
 
     python benchmarks/extract.py              # all 101 shared tracks, 1010 segments, both implementations
     python benchmarks/extract.py --limit 10   # a quick run on 10 tracks spread over the genres
+    python benchmarks/extract.py --json_out nbs/results/extract_speed.json   # also write the measurements (01 reads them)
 
 Both implementations run in one invocation through the same code, `segment_features(load_track(path), features=f)`
 with `f` = `reference_features` or `extract_features` (genre_nbdev.features), each in its own fresh pool of `--jobs`
@@ -11,7 +12,9 @@ Throughput is seconds of audio per second of wall time ("x real time"). Peak mem
 set size (ru_maxrss) of any worker process. The real data is read from $GENRE_NBDEV_DATA, else ../shared/data
 beside the repository; it is never copied.
 """
-import argparse, os, resource, time, warnings
+import json, os, resource, time, warnings
+from pathlib import Path
+from fastcore.script import call_parse
 from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
@@ -47,27 +50,33 @@ def run(impl:str, paths:list, jobs:int)->dict:
     return dict(feats=np.concatenate([f for f, _ in out]), startup=t1-t0, wall=t2-t1, audio=audio,
                 xrt=audio/(t2-t1), peak_mib=max(m for _, m in out))
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--limit', type=int, default=None, help='use only this many tracks, spread over the genres')
-    p.add_argument('--jobs', type=int, default=os.cpu_count(), help='worker processes (default: all cores)')
-    p.add_argument('--data', default=None, help='real-data folder (default: $GENRE_NBDEV_DATA, else ../shared/data)')
-    a = p.parse_args()
-    data = real_data(a.data)
+@call_parse
+def main(
+    limit:int=None,            # use only this many tracks, spread over the genres
+    jobs:int=os.cpu_count(),   # worker processes
+    data:str=None,             # real-data folder (default: $GENRE_NBDEV_DATA, else ../shared/data)
+    json_out:str=None,         # also write the measurements to this JSON file
+):
+    "Segment-mode feature extraction of the shared GTZAN tracks: the reference recipe against the fast path."
+    data = real_data(data)
     if data is None: raise SystemExit("benchmarks/extract.py: real data not found (set $GENRE_NBDEV_DATA)")
     tracks, _ = find_tracks(data/'gtzan'/'genres_original')
-    if a.limit: tracks = tracks.iloc[np.unique(np.linspace(0, len(tracks)-1, a.limit).astype(int))]
+    if limit: tracks = tracks.iloc[np.unique(np.linspace(0, len(tracks)-1, limit).astype(int))]
     paths = [str(p) for p in tracks.path]
+    load_start = os.getloadavg()[0]
     print(f"{len(paths)} tracks, {len(paths)*N_SEGS} segments, {len(paths)*N_SEGS*SEG_LEN/SR:.0f} s of audio; "
-          f"{a.jobs} worker processes on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start")
+          f"{jobs} worker processes on {os.cpu_count()} cores; load average {load_start:.2f} at start")
     res = {}
     for impl in IMPLS:
-        r = res[impl] = run(impl, paths, a.jobs)
+        r = res[impl] = run(impl, paths, jobs)
         print(f"{impl:>9}: {r['wall']:7.1f} s wall for {r['audio']:.0f} s of audio = {r['xrt']:6.1f}x real time; "
               f"peak RSS per worker {r['peak_mib']:.0f} MiB (start-up {r['startup']:.1f} s, not timed)")
-    diff = np.abs(res['fast']['feats'] - res['reference']['feats']).max()
+    diff = float(np.abs(res['fast']['feats'] - res['reference']['feats']).max())
+    load_end = os.getloadavg()[0]
     print(f"fast / reference: {res['fast']['xrt']/res['reference']['xrt']:.1f}x; "
-          f"max |fast - reference| over {res['fast']['feats'].size} values = {diff:.3g}; "
-          f"load average {os.getloadavg()[0]:.2f} at end")
-
-if __name__ == '__main__': main()
+          f"max |fast - reference| over {res['fast']['feats'].size} values = {diff:.3g}; load average {load_end:.2f} at end")
+    if json_out: Path(json_out).write_text(json.dumps(dict(
+        tracks=len(paths), segments=len(paths)*N_SEGS, audio_s=len(paths)*N_SEGS*SEG_LEN/SR, jobs=jobs, cores=os.cpu_count(),
+        load_start=load_start, load_end=load_end, max_abs_diff=diff, values=int(res['fast']['feats'].size),
+        targets=dict(xrt=50, ratio=5),
+        **{impl: {k: float(v) for k, v in r.items() if k != 'feats'} for impl, r in res.items()}), indent=1))
