@@ -56,6 +56,7 @@ class SettledEarlyStopping(keras.callbacks.EarlyStopping):
 # %% ../nbs/04_cnn.ipynb #423c063b
 @patch
 def on_train_begin(self:SettledEarlyStopping, logs=None):
+    "Start as Keras does, but count patience only from the epoch after `warmup_steps` optimizer steps."
     super(SettledEarlyStopping, self).on_train_begin(logs)
     self.start_from_epoch = math.ceil(self.warmup_steps/self.params['steps'])
 

@@ -4,16 +4,18 @@
 
 # %% auto #0
 __all__ = ['SR', 'TRACK_SECS', 'SEG_SECS', 'N_SEGS', 'SEG_HOP', 'SEG_LEN', 'GENRES', 'AUDIO_EXTS', 'DATA_ENV', 'REAL_DATA_MARK',
-           'SILENCE_DB', 'SEGMENT_RE', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'real_data', 'real_data_or_skip',
-           'AudioError', 'check_file', 'is_silent', 'decode', 'load_track', 'fit_length', 'n_segments', 'segment',
-           'track_name', 'track_id', 'Skipped', 'audio_files', 'unique_by', 'find_tracks', 'try_each',
-           'naming_warnings', 'load_tracks', 'check_table', 'part_files', 'read_table', 'read_features', 'read_frames',
-           'read_split', 'fault_filtered', 'write_atomic', 'append_rows', 'summarise']
+           'SILENCE_DB', 'SEGMENT_RE', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'CACHE_ENV', 'NUMBA_CACHE', 'real_data',
+           'real_data_or_skip', 'AudioError', 'wav_format', 'check_file', 'native_stderr_off', 'is_silent', 'decode',
+           'load_track', 'fit_length', 'n_segments', 'segment', 'track_name', 'track_id', 'Skipped', 'audio_files',
+           'unique_by', 'find_tracks', 'try_each', 'naming_warnings', 'load_tracks', 'check_table', 'part_files',
+           'read_table', 'read_features', 'read_frames', 'read_split', 'fault_filtered', 'write_atomic', 'append_rows',
+           'summarise', 'kernel_key', 'use_numba_cache']
 
 # %% ../nbs/00_data.ipynb #7d69f2ee
-import os, re, shutil, sys, uuid, warnings
+import os, re, shutil, sys, threading, uuid, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, librosa
 
@@ -67,21 +69,57 @@ class AudioError(ValueError):
         self.path, self.problem = str(path), problem
         super().__init__(f"{path}: {problem}")
 
+# %% ../nbs/00_data.ipynb #ef5ca251
+def wav_format(
+    head:bytes, # the first bytes of a RIFF/WAVE file
+)->tuple|None:  # (channels, sample rate) from its `fmt ` chunk; None when the chunk is not among `head`
+    "The channel count and sample rate a WAV header states."
+    i = head.find(b'fmt ', 12)
+    if i < 0 or len(head) < i + 16: return None
+    return int.from_bytes(head[i+10:i+12], 'little'), int.from_bytes(head[i+12:i+16], 'little')
+
 # %% ../nbs/00_data.ipynb #3402938e
 def check_file(
     path:str|Path, # audio file
 )->Path:           # the same path, when nothing is wrong with it before decoding
-    "Raise `AudioError` if `path` is missing, empty, or a truncated WAV."
+    "Raise `AudioError` if `path` is missing, unreadable, empty, a truncated WAV or one with an impossible format."
     path = Path(path)
-    if not path.is_file(): raise AudioError(path, "no such file")
-    size = path.stat().st_size
+    try:
+        if not path.is_file(): raise AudioError(path, "no such file")
+        size = path.stat().st_size
+        with open(path, 'rb') as f: head = f.read(256)
+    except OSError as e: raise AudioError(path, f"cannot be read ({e.strerror.lower()})") from None
     if size == 0: raise AudioError(path, "empty file (0 bytes)")
-    with open(path, 'rb') as f: head = f.read(12)
     if head[:4] == b'RIFF' and head[8:12] == b'WAVE':
         promised = int.from_bytes(head[4:8], 'little') + 8
         if size < promised:
             raise AudioError(path, f"truncated: the WAV header promises {promised} bytes, the file has {size}")
+        if (fmt := wav_format(head)) and 0 in fmt:
+            raise AudioError(path, f"a broken WAV header: {fmt[0]} channels at {fmt[1]} Hz")
     return path
+
+# %% ../nbs/00_data.ipynb #e16317fa
+_quiet = {'depth': 0, 'saved': None, 'console': False} # shared by the threads of this process
+_quiet_lock = threading.Lock()
+
+@contextmanager
+def native_stderr_off():
+    "Silence what C libraries write to file descriptor 2, keeping Python's `sys.stderr` on the real stderr."
+    with _quiet_lock:  # the first block in (of any thread) silences, the last one out restores
+        if _quiet['depth'] == 0:
+            sys.stderr.flush()
+            saved, null, console = os.dup(2), os.open(os.devnull, os.O_WRONLY), sys.stderr is sys.__stderr__
+            os.dup2(null, 2); os.close(null)
+            if console: sys.stderr = open(os.dup(saved), 'w', buffering=1)
+            _quiet.update(saved=saved, console=console)
+        _quiet['depth'] += 1
+    try: yield
+    finally:
+        with _quiet_lock:
+            _quiet['depth'] -= 1
+            if _quiet['depth'] == 0:
+                if _quiet['console']: sys.stderr.close(); sys.stderr = sys.__stderr__
+                os.dup2(_quiet['saved'], 2); os.close(_quiet['saved'])
 
 # %% ../nbs/00_data.ipynb #e2640d8d
 SILENCE_DB = -60.0 # a signal whose peak stays below this level (dBFS) counts as silent
@@ -103,7 +141,7 @@ def decode(
     "Decode `path` to mono float32 at `sr`, raising `AudioError` if libsndfile cannot read it."
     path = check_file(path)
     try:
-        with sf.SoundFile(path) as f:
+        with native_stderr_off(), sf.SoundFile(path) as f:
             f.seek(int(offset*f.samplerate))
             y = f.read(-1 if secs is None else int(secs*f.samplerate), dtype='float32', always_2d=True)
             native = f.samplerate
@@ -190,10 +228,13 @@ class Skipped:
     reason:str
 
 # %% ../nbs/00_data.ipynb #54bc02a8
-def _audio_below(folder:Path)->list:
-    "The audio files below `folder`, sorted; hidden files left out."
-    audio = (f for f in folder.rglob('*') if f.suffix.lower() in AUDIO_EXTS and f.is_file())
-    return sorted(f for f in audio if not f.name.startswith('.'))
+def _audio_below(folder:Path)->tuple:
+    "The audio files below `folder`, sorted (hidden files left out), and a `Skipped` for every folder it cannot read."
+    found, unreadable = [], []
+    def note(e): unreadable.append(Skipped(e.filename, f"cannot be read ({e.strerror.lower()})"))
+    for d, _, names in os.walk(folder, onerror=note, followlinks=True):
+        found += [Path(d)/n for n in names if Path(n).suffix.lower() in AUDIO_EXTS and not n.startswith('.')]
+    return sorted(f for f in found if f.is_file()), unreadable
 
 # %% ../nbs/00_data.ipynb #341c4b47
 def audio_files(
@@ -203,9 +244,9 @@ def audio_files(
     files, skipped = [], []
     for p in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
         if not p.exists(): skipped.append(Skipped(str(p), "no such file or folder")); continue
-        found = _audio_below(p) if p.is_dir() else [p]
-        if not found: skipped.append(Skipped(str(p), "no audio files in this folder"))
-        files += found
+        found, unreadable = _audio_below(p) if p.is_dir() else ([p], [])
+        if not found and not unreadable: skipped.append(Skipped(str(p), "no audio files in this folder"))
+        files += found; skipped += unreadable
     return files, skipped
 
 # %% ../nbs/00_data.ipynb #1848e1fc
@@ -348,10 +389,11 @@ def read_split(
     return [track_id(l.strip()) for l in Path(path).read_text().splitlines() if l.strip()]
 
 def fault_filtered(
-    folder:str|Path, # folder holding {train,valid,test}_filtered.txt
-)->dict:             # {'train': [...], 'valid': [...], 'test': [...]} track ids
-    "Read the artist-filtered GTZAN split."
-    return {part: read_split(Path(folder)/f'{part}_filtered.txt') for part in ('train', 'valid', 'test')}
+    folder:str|Path|None=None, # folder holding {train,valid,test}_filtered.txt; None: the lists the package carries
+)->dict:                       # {'train': [...], 'valid': [...], 'test': [...]} track ids
+    "Read the artist-filtered GTZAN split: the copy in the package, or the lists in `folder`."
+    folder = Path(folder) if folder else Path(str(resources.files('genre_nbdev')/'splits'))
+    return {part: read_split(folder/f'{part}_filtered.txt') for part in ('train', 'valid', 'test')}
 
 # %% ../nbs/00_data.ipynb #fbf8b06b
 def write_atomic(
@@ -394,3 +436,23 @@ def summarise(
     table['segments'] = table.tracks*N_SEGS
     table['seconds'] = table.tracks*TRACK_SECS
     return table, skipped + bad
+
+# %% ../nbs/00_data.ipynb #43582735
+CACHE_ENV = 'GENRE_NBDEV_CACHE' # the project's cache folder; default ~/.cache/genre_nbdev
+
+def kernel_key()->str: # e.g. `py3.11.7-numba0.68.1-librosa0.11.0-genre_nbdev0.1.0`
+    "The versions numba's machine code depends on: Python, numba, librosa and this package."
+    from importlib.metadata import version
+    import genre_nbdev
+    return f"py{sys.version.split()[0]}-numba{version('numba')}-librosa{version('librosa')}-genre_nbdev{genre_nbdev.__version__}"
+
+# %% ../nbs/00_data.ipynb #c9500613
+def use_numba_cache()->Path: # the folder numba caches kernels in
+    "Point numba at the project's cache folder for these versions, unless `NUMBA_CACHE_DIR` is set already."
+    if not os.environ.get('NUMBA_CACHE_DIR'):
+        root = Path(os.environ.get(CACHE_ENV) or Path.home()/'.cache'/'genre_nbdev')
+        os.environ['NUMBA_CACHE_DIR'] = str(root/f'numba-{kernel_key()}')
+        if 'numba' in sys.modules: sys.modules['numba'].core.config.reload_config()  # imported before us: re-read
+    return Path(os.environ['NUMBA_CACHE_DIR'])
+
+NUMBA_CACHE = use_numba_cache() # numba's cache folder for every process of the project

@@ -7,12 +7,14 @@ __all__ = ['PAD_MODE', 'N_FFT', 'EMPTY_TUNING', 'MODES', 'FRAME_FEATURES', 'mean
            'hpss', 'harmonic_percussive', 'mel_basis', 'chroma_basis', 'chroma', 'beat_tempo', 'spectral_frames',
            'spectral_features', 'harmonic_features', 'log_mel', 'mel_features', 'spectrograms', 'analyse',
            'extract_features', 'track_features', 'segment_features', 'row_names', 'feature_table', 'deviation',
-           'fidelity', 'plot_fidelity', 'frame_features', 'n_frames', 'segment_frames']
+           'fidelity', 'plot_fidelity', 'frame_features', 'n_frames', 'segment_frames', 'kernels_ready']
 
 # %% ../nbs/01_features.ipynb #6d38445b
-import functools, os, warnings
+import functools, os, subprocess, sys, warnings
+from pathlib import Path
+from .data import SR, N_SEGS, FEATURES, TABLE_COLUMNS, fit_length, segment, kernel_key # sets NUMBA_CACHE_DIR
 import numpy as np, pandas as pd, librosa, numba
-from .data import SR, N_SEGS, FEATURES, TABLE_COLUMNS, fit_length, segment
+from filelock import FileLock
 
 # %% ../nbs/01_features.ipynb #fdf5bf43
 def mean_var(
@@ -259,7 +261,7 @@ def deviation(
     ref:pd.DataFrame,   # the reference rows, same index
     scale:pd.Series,    # per-column scale, e.g. the standard deviation over the whole reference table
 )->pd.DataFrame:        # |ours - ref| / scale for every feature but `length` and `tempo`
-    "Per-column deviation of `ours` from `ref`, in units of `scale`."
+    "Per-column deviation of `ours` from `ref`, divided by the per-column scale."
     cols = [c for c in FEATURES if c not in ('length', 'tempo')]
     return ((ours[cols] - ref.loc[ours.index, cols]).abs()/scale[cols])
 
@@ -268,7 +270,7 @@ def fidelity(
     z:pd.DataFrame,        # from `deviation`
     tempo_equal:pd.Series, # per row: is the tempo equal to the reference?
 )->pd.Series:              # median, p99, max of z and the share of equal tempos
-    "The fidelity summary the requirement is stated in."
+    "Median, 99th percentile and maximum of `z`, and the share of rows whose tempo equals the reference."
     v = z.values.ravel()
     return pd.Series({'median z': np.median(v), 'p99 z': np.percentile(v, 99), 'max z': v.max(),
                       'tempo equal': tempo_equal.mean(), 'rows': len(z)})
@@ -322,3 +324,63 @@ def segment_frames(
 )->np.ndarray:                  # shape (10, 130, 39), float32
     "The `frame_features` of each of the ten 3-second segments of `y`."
     return np.stack([frame_features(s, sr) for s in segment(fit_length(y, sr=sr))]).astype(np.float32)
+
+# %% ../nbs/01_features.ipynb #20b00f8d
+_WARM = 'from genre_nbdev.features import _run_kernels; _run_kernels()' # runs every cached kernel once
+
+def _run_kernels()->None:
+    "Compute everything the features compute, on a second of noise: every cached numba kernel runs once."
+    y = np.random.default_rng(0).standard_normal(SR).astype(np.float32)
+    extract_features(y), frame_features(y)
+
+def _stamp(cache:Path)->Path:
+    "The file that says the kernels in `cache` were built and load, for these versions and these sources."
+    import hashlib, importlib.util  # numba recompiles a kernel whose source file changed: so must the check
+    stats = [Path(importlib.util.find_spec(m).origin).stat() for m in ('librosa', 'genre_nbdev.features')]
+    sources = hashlib.sha1(' '.join(f"{s.st_mtime_ns}:{s.st_size}" for s in stats).encode()).hexdigest()[:8]
+    return cache/f'.genre_nbdev-{kernel_key()}-{sources}.ready'
+
+def _fresh_process(cache:Path, code:str)->tuple:
+    "Run `code` in a new Python process with `cache` as numba's cache: (return code, the last line it wrote to stderr)."
+    r = subprocess.run([sys.executable, '-c', code], env={**os.environ, 'NUMBA_CACHE_DIR': str(cache)},
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return r.returncode, (r.stderr.strip().splitlines() or [''])[-1]
+
+def _clear(cache:Path)->None:
+    "Delete the compiled kernels (numba's `.nbi` index and `.nbc` data files) below `cache`."
+    for f in [*cache.rglob('*.nbi'), *cache.rglob('*.nbc')]: f.unlink(missing_ok=True)
+
+# %% ../nbs/01_features.ipynb #6b6fc9de
+def _build(cache:Path, code:str=_WARM)->None:
+    "Compile the kernels into `cache` and check in a second process that they load; rebuild once if one dies."
+    for attempt in (1, 2):
+        for step in ('compile', 'load'):
+            rc, said = _fresh_process(cache, code)
+            if rc > 0: raise RuntimeError(f"numba kernels: the {step} step failed: {said}")
+            if rc < 0: break  # killed by a signal: a corrupt cache
+        else: return
+        print(f"numba's cache {cache} is corrupt (a process died by signal {-rc}); rebuilding it", file=sys.stderr)
+        _clear(cache)
+    raise RuntimeError(f"numba kernels still crash after rebuilding {cache}; delete that folder and try again")
+
+# %% ../nbs/01_features.ipynb #41fa26a5
+def kernels_ready(
+    code:str=_WARM,        # Python code that runs every cached kernel once (in fresh processes)
+    cache:Path|None=None,  # the cache folder; None: numba's, `NUMBA_CACHE_DIR`
+)->Path:                   # the cache folder, holding kernels that load
+    "Build numba's kernel cache once, under an inter-process lock, and check that it loads; cheap once done."
+    cache = Path(cache or numba.config.CACHE_DIR)
+    if _stamp(cache).exists(): return cache
+    cache.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(cache/'.genre_nbdev.lock')
+    try: lock.acquire(timeout=0)
+    except TimeoutError:
+        print(f"waiting for another process to compile numba's kernels into {cache}", file=sys.stderr)
+        lock.acquire()
+    try:
+        if not _stamp(cache).exists():
+            print(f"compiling numba's kernels into {cache} (once for these versions)", file=sys.stderr)
+            _build(cache, code)
+            _stamp(cache).touch()
+    finally: lock.release()
+    return cache

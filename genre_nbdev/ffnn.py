@@ -41,6 +41,7 @@ class GenreClassifier(KerasClassifier):
 # %% ../nbs/03_ffnn.ipynb #ebb49ec8
 @patch
 def __sklearn_tags__(self:GenreClassifier):
+    "scikeras's tags with the classifier type and tags restored, so scikit-learn stratifies its folds."
     tags = super(GenreClassifier, self).__sklearn_tags__()
     tags.estimator_type, tags.classifier_tags = 'classifier', ClassifierTags()
     return tags
@@ -88,5 +89,5 @@ def plot_history(
         for prefix, label in (('', 'training'), ('val_', 'validation')):
             if (h := history.get(prefix+metric)) is not None: ax.plot(np.arange(1, len(h)+1), h, label=label)
         ax.set(xlabel='epoch', ylabel=metric); ax.legend()
-    axs[0].figure.suptitle(title)
+    if title: axs[0].figure.suptitle(title)
     return axs

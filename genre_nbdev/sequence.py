@@ -121,8 +121,10 @@ def compare(
 # %% ../nbs/08_sequence.ipynb #91b2d6db
 def ensemble_bundle(
     fit:dict,     # from `fit_ensemble`
+    groups=None,  # the track of every row, as given to `fit_ensemble`: records the training tracks
+    source=None,  # the data: a path, or 'demo' for the synthetic demo
     **info,       # anything to record: protocol, data...
 )->Ensemble:
     "The fitted members of `fit` as an `Ensemble` bundle."
-    return Ensemble({m: bundle(clf, prep, model=m, **info) for m, (clf, prep) in fit['members'].items()},
+    return Ensemble({m: bundle(clf, prep, groups=groups, source=source, model=m, **info) for m, (clf, prep) in fit['members'].items()},
                     info={**info, 'members': list(fit['members']), 'rule': 'mean probability'})
