@@ -26,7 +26,8 @@ from sklearn.model_selection import GridSearchCV, GroupShuffleSplit, StratifiedG
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from .data import SR, GENRES, Skipped, load_track, fit_length, segment, try_each, read_table, fault_filtered
+from .data import (SR, GENRES, Skipped, load_track, fit_length, segment, try_each, read_table, fault_filtered,
+                              write_atomic)
 from .extract import REPRESENTATIONS, represent, find_audio, extract_file, Short
 from .predict import predict_file
 from .preprocessing import encode, mean_proba, track_labels
@@ -138,8 +139,9 @@ def cached_blocks(
     if f.exists():
         with np.load(f) as d: return {k: d[k] for k in d.files}
     d = {b: np.asarray(v, np.float32) for b, v in embed(y).items()}
-    f.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(tmp := f.parent/f'.{f.name}.tmp.npz', **d); tmp.rename(f)
+    def save(p):
+        with open(p, 'wb') as h: np.savez(h, **d)
+    write_atomic(f, save)
     return d
 
 # %% ../nbs/08b_transfer.ipynb #7a55615a
