@@ -8,6 +8,8 @@ Modes, each in its own fresh pool of `--jobs` worker processes with one numerica
 - `segments`: the report's 58 features, `represent(load_track(path), REPRESENTATIONS['segments'])`;
 - `musicnn`: the `musicnn` representation through the same `represent`, one network call per segment, as
   `extract_tracks(..., mode='musicnn')` computes it;
+- `musicnn_layered`: the same, with the front end built in the original's order of layers (`load_musicnn(fold=False)`),
+  to measure what folding the pooling into the front end (08a, "The same network, cheaper") gains;
 - `musicnn_batched`: the same rows with one network call per track (its ten segments as one batch), to show what
   batching would add; it is not what extraction does today.
 The clock starts after every worker has imported its libraries and run once on a second of noise (numba compilation,
@@ -25,7 +27,7 @@ import numpy as np
 
 from genre_nbdev.data import SR, SEG_LEN, N_SEGS, real_data, find_tracks, load_track, segment, fit_length
 
-MODES = ('segments', 'musicnn', 'musicnn_batched')
+MODES = ('segments', 'musicnn', 'musicnn_layered', 'musicnn_batched')
 TARGET_XRT = 50  # issue 13: musicnn embeddings at least 50x real time on 2 cores
 
 def _init(mode:str):
@@ -41,8 +43,11 @@ def _init(mode:str):
 def _rows(mode:str, y:np.ndarray)->np.ndarray:
     "The rows of one decoded track in `mode`."
     from genre_nbdev.extract import REPRESENTATIONS, represent
-    if mode != 'musicnn_batched': return represent(y, REPRESENTATIONS[mode])
-    from genre_nbdev.pretrained import OUTPUTS, embed, segment_patch
+    if mode in ('segments', 'musicnn'): return represent(y, REPRESENTATIONS[mode])
+    from genre_nbdev.pretrained import OUTPUTS, embed, segment_patch, load_musicnn
+    if mode == 'musicnn_layered':
+        out = [load_musicnn(fold=False).predict_on_batch(segment_patch(s)[None]) for s in segment(fit_length(y))]
+        return np.stack([np.concatenate([np.asarray(o[k])[0] for k in OUTPUTS]) for o in out])
     out = embed(np.stack([segment_patch(s) for s in segment(fit_length(y))]))
     return np.concatenate([out[k] for k in OUTPUTS], axis=1)
 
@@ -75,7 +80,7 @@ def main(
     limit:int=None,            # use only this many tracks, spread over the genres
     jobs:int=os.cpu_count(),   # worker processes
     data:str=None,             # real-data folder (default: $GENRE_NBDEV_DATA, else ../shared/data)
-    modes:str='segments,musicnn', # comma-separated modes to run, from MODES
+    modes:str='segments,musicnn,musicnn_layered', # comma-separated modes to run, from MODES
     json_out:str=None,         # also write the measurements to this JSON file
 ):
     "musicnn embeddings of the shared GTZAN segments beside the report's 58 features: throughput and peak memory."
@@ -92,11 +97,14 @@ def main(
         r = res[mode] = run(mode, paths, jobs)
         print(f"{mode:>16}: {r['wall']:7.1f} s wall for {r['audio']:.0f} s of audio = {r['xrt']:6.1f}x real time; "
               f"{r['xrt_cpu']:6.1f}x on {jobs} dedicated cores (CPU time); peak RSS per worker {r['peak_mib']:.0f} MiB (start-up {r['startup']:.1f} s, not timed)", flush=True)
-    same = (float(np.abs(res['musicnn']['rows'] - res['musicnn_batched']['rows']).max())
-            if {'musicnn', 'musicnn_batched'} <= set(res) else None)
+    diff = lambda a, b: float(np.abs(res[a]['rows'] - res[b]['rows']).max()) if {a, b} <= set(res) else None
+    same, folded = diff('musicnn', 'musicnn_batched'), diff('musicnn', 'musicnn_layered')
     load_end = os.getloadavg()[0]
-    print(f"load average {load_end:.2f} at end; max |musicnn - musicnn_batched| = {same}")
+    print(f"load average {load_end:.2f} at end; max |musicnn - musicnn_batched| = {same}; max |musicnn - musicnn_layered| = {folded}")
+    if folded is not None:
+        print(f"folded front end: {res['musicnn']['xrt']/res['musicnn_layered']['xrt']:.2f}x the layered one's throughput (wall), "
+              f"{res['musicnn']['xrt_cpu']/res['musicnn_layered']['xrt_cpu']:.2f}x (CPU time)")
     if json_out: Path(json_out).write_text(json.dumps(dict(
         tracks=len(paths), n_segments=len(paths)*N_SEGS, audio_s=len(paths)*N_SEGS*SEG_LEN/SR, jobs=jobs,
         cores=os.cpu_count(), load_start=load_start, load_end=load_end, target_xrt=TARGET_XRT, modes=modes,
-        batched_max_abs_diff=same, **{m: {k: v for k, v in r.items() if k != 'rows'} for m, r in res.items()}), indent=1) + '\n')
+        batched_max_abs_diff=same, layered_max_abs_diff=folded, **{m: {k: v for k, v in r.items() if k != 'rows'} for m, r in res.items()}), indent=1) + '\n')

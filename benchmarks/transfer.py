@@ -8,7 +8,7 @@
     python benchmarks/transfer.py bars                                 # the default bundle on other_music -> transfer_bars.json
 
 Each stage calls the same exported functions as the chapter's `#| slow` cell. Values are cached per track and
-condition under --cache (default /tmp/genre_nbdev-transfer), never in the repository, so a killed run resumes;
+condition under --cache (default /tmp/genre_nbdev-transfer-levelled), never in the repository, so a killed run resumes;
 `embed` computes the conditions in the order given, every track for one before the next.
 """
 import os, time
@@ -28,7 +28,7 @@ def main(
     repeats:int=3,                         # cv: repeats of the 5 folds
     table:str=None,                        # artist: the table (default: features_30_sec.csv)
     out:str=None,                          # the results file's name under --results
-    cache:str='/tmp/genre_nbdev-transfer', # cache folder
+    cache:str='/tmp/genre_nbdev-transfer-levelled', # cache folder
     results:str='nbs/results',             # where results files go
     reverse:bool=False,                    # embed: the tracks in reverse order (a second process meets the first)
     n_jobs:int=1,                          # cv: processes for the searches

@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['SR', 'TRACK_SECS', 'SEG_SECS', 'N_SEGS', 'SEG_HOP', 'SEG_LEN', 'GENRES', 'AUDIO_EXTS', 'DATA_ENV', 'REAL_DATA_MARK',
-           'SILENCE_DB', 'SEGMENT_RE', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'CACHE_ENV', 'NUMBA_CACHE', 'real_data',
-           'real_data_or_skip', 'AudioError', 'wav_format', 'check_file', 'native_stderr_off', 'is_silent', 'decode',
-           'load_track', 'fit_length', 'n_segments', 'segment', 'track_name', 'track_id', 'Skipped', 'audio_files',
-           'unique_by', 'find_tracks', 'try_each', 'naming_warnings', 'load_tracks', 'check_table', 'part_files',
-           'read_table', 'read_features', 'read_frames', 'read_split', 'fault_filtered', 'write_atomic', 'append_rows',
-           'summarise', 'kernel_key', 'use_numba_cache']
+           'SILENCE_DB', 'SEGMENT_RE', 'TRACK_RE', 'FEATURES', 'TABLE_COLUMNS', 'CACHE_ENV', 'NUMBA_CACHE', 'DEBUG_ENV',
+           'OURS', 'real_data', 'real_data_or_skip', 'AudioError', 'wav_format', 'check_file', 'native_stderr_off',
+           'is_silent', 'decode', 'load_track', 'fit_length', 'n_segments', 'segment', 'track_name', 'track_id',
+           'Skipped', 'audio_files', 'unique_by', 'find_tracks', 'try_each', 'naming_warnings', 'load_tracks',
+           'check_table', 'part_files', 'read_table', 'read_features', 'read_frames', 'read_split', 'fault_filtered',
+           'write_atomic', 'append_rows', 'summarise', 'kernel_key', 'use_numba_cache', 'ours', 'explain', 'guarded']
 
 # %% ../nbs/00_data.ipynb #7d69f2ee
 import os, re, shutil, sys, threading, uuid, warnings
@@ -456,3 +456,38 @@ def use_numba_cache()->Path: # the folder numba caches kernels in
     return Path(os.environ['NUMBA_CACHE_DIR'])
 
 NUMBA_CACHE = use_numba_cache() # numba's cache folder for every process of the project
+
+# %% ../nbs/00_data.ipynb #90acec58
+DEBUG_ENV = 'GENRE_NBDEV_DEBUG' # set it (to anything) to get Python's traceback instead of the one-line message
+OURS = (ValueError, FileNotFoundError, ConnectionError) # errors whose message is written for the user: exit status 2
+
+def ours(
+    e:Exception, # what went wrong
+)->bool:         # True when its message is the whole story
+    "Whether `e` is one of `OURS`, or carries its own `exit_status`, and says something."
+    return (isinstance(e, OURS) or hasattr(e, 'exit_status')) and bool(str(e).strip())
+
+def explain(
+    e:Exception, # what went wrong
+)->str:          # one line naming the problem
+    "Our errors by their message; any other by its type, message and `DEBUG_ENV`."
+    text = ' '.join(str(e).split())
+    return text if ours(e) else f"unexpected {type(e).__name__}: {text} (set {DEBUG_ENV}=1 for the Python traceback)"
+
+# %% ../nbs/00_data.ipynb #28f23060
+def guarded(
+    name:str,                      # the command, which starts each message
+    work,                          # function of no arguments doing the command's work; returns its exit status
+    interrupted='interrupted',     # the line after Ctrl-C, or a function of no arguments that says it then
+)->int:                            # `work`'s exit status; else 2, 3, 1 or 130 by the rule above
+    "Run `work`, turning Ctrl-C and any error into one line on stderr and an exit status."
+    try: return work()
+    except KeyboardInterrupt: msg, rc = interrupted() if callable(interrupted) else interrupted, 130
+    except Exception as e:
+        if os.environ.get(DEBUG_ENV): raise
+        msg, rc = explain(e), getattr(e, 'exit_status', 2 if ours(e) else 1)
+    print(f"{name}: {msg}", file=sys.stderr)
+    return rc
+
+# %% ../nbs/00_data.ipynb #dd015417
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3') # TensorFlow's C++ log lines: none, unless the user sets the level

@@ -8,7 +8,7 @@ __all__ = ['REPRESENTATIONS', 'PLUGINS', 'PART_ROWS', 'CONNECT_TIMEOUT', 'Repres
            'row_track', 'table_columns', 'rows_of', 'arrays_of', 'source_name', 'find_audio', 'exit_with', 'in_worker',
            'extract_file', 'whole_rows', 'check_unit', 'resume_table', 'report_path', 'write_report', 'write_part',
            'resume_parts', 'parquet_writer', 'connect', 'cluster', 'output_format', 'resume', 'row_writer',
-           'output_lock', 'WorkerDied', 'worker_death', 'rows_in', 'warm_up', 'extract_tracks', 'Short',
+           'output_lock', 'WorkerDied', 'worker_death', 'rows_in', 'warm_up', 'extract_tracks', 'Short', 'run_extract',
            'genre_extract', 'write_arrays', 'resume_arrays']
 
 # %% ../nbs/01b_extract.ipynb #0b9e0d6a
@@ -25,8 +25,8 @@ from filelock import FileLock
 from fastcore.script import call_parse, Param
 from .data import (SR, FEATURES, TRACK_SECS, N_SEGS, try_each, unique_by, load_track, fit_length, segment, track_id,
                               track_name, Skipped, audio_files, naming_warnings, write_atomic, append_rows, read_table, part_files,
-                              read_frames)
-from .features import extract_features, frame_features, row_names, FRAME_FEATURES, kernels_ready
+                              read_frames, guarded, native_stderr_off)
+from .features import extract_features, block_features, frame_features, row_names, FRAME_FEATURES, kernels_ready
 
 # %% ../nbs/01b_extract.ipynb #c6109098
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ def representation_named(
     name:str, # a mode: a name in `REPRESENTATIONS` or `PLUGINS`
 )->Representation:
     "The representation `name`, importing the chapter that registers it if need be."
-    if name not in REPRESENTATIONS and name in PLUGINS: importlib.import_module(PLUGINS[name])
+    if name not in REPRESENTATIONS and name in PLUGINS:
+        with native_stderr_off(): importlib.import_module(PLUGINS[name])  # TensorFlow's start-up lines are not for the user
     if name not in REPRESENTATIONS: raise ValueError(f"mode must be one of {[*REPRESENTATIONS, *PLUGINS]}, not {name!r}")
     return REPRESENTATIONS[name]
 
@@ -72,8 +73,8 @@ def segment_row(seg:np.ndarray, sr:int=SR)->np.ndarray: # one `features_3_sec.cs
 # %% ../nbs/01b_extract.ipynb #080810e0
 @representation('track', unit='track', ints=('length',))
 def track_row(y:np.ndarray, sr:int=SR)->np.ndarray: # one `features_30_sec.csv` row
-    "The report's 58 features of a whole track `y` at rate `sr`."
-    return extract_features(y, sr)
+    "The report's 58 features of a whole track `y` at rate `sr`, computed in blocks: bounded memory for a long file."
+    return block_features(y, sr)
 
 # %% ../nbs/01b_extract.ipynb #09862cf1
 @representation('frames', unit='segment', columns=FRAME_FEATURES, table=False)
@@ -397,6 +398,7 @@ def output_lock(
 # %% ../nbs/01b_extract.ipynb #2e9513fd
 class WorkerDied(RuntimeError):
     "A worker process died (by a signal: a crash in native code, or the out-of-memory killer) during extraction."
+    exit_status = 3 # `guarded` ends the command with it
 
 def worker_death(
     e:BaseException, # what the parallel work raised
@@ -472,6 +474,25 @@ class Short(Param):
         "The dashes before the option's name: one for an option, none for a positional argument."
         return '-' if self.opt else ''
 
+# %% ../nbs/01b_extract.ipynb #1c7673ce
+def run_extract(
+    dir:str,                 # see `genre_extract`
+    o:str,                   # the output, written or resumed
+    mode:str='segments',     # a name in `REPRESENTATIONS` or `PLUGINS`
+    jobs:int=-1,             # worker processes; -1: one per core
+    progress:bool=True,      # show a progress bar on stderr
+    scheduler:str|None=None, # a Dask scheduler address, or a number of local workers; None: `jobs` processes
+    part_rows:int=PART_ROWS, # rows per part file of a Parquet dataset
+)->int:                      # exit status: 0; 1 if a file was skipped
+    "Run `extract_tracks` and print what it wrote and every file it skipped."
+    with warnings.catch_warnings():  # joblib counts the jobs it cancels on Ctrl-C; `guarded`'s line says what matters
+        warnings.filterwarnings('ignore', message=r'\d+ tasks which were still being processed')
+        written, skipped = extract_tracks(dir, o, mode, jobs, progress, scheduler, part_rows)
+    print(f"{o}: {written} rows written; {len(skipped)} files skipped")
+    for s in skipped: print(f"  skipped {s.path}: {s.reason}")
+    if skipped: print(f"  (listed in {report_path(o)})")
+    return int(bool(skipped))
+
 # %% ../nbs/01b_extract.ipynb #d010e9b6
 @call_parse
 def genre_extract(
@@ -482,21 +503,10 @@ def genre_extract(
     progress:bool=True,      # show a progress bar on stderr (`--no-progress`: none)
     scheduler:str|None=None, # a Dask scheduler address, or a number of local workers to start; none: `--jobs` processes
     part_rows:int=PART_ROWS, # rows per part file of a Parquet dataset
-)->int:                      # exit status: 0; 1 if a file was skipped; 2 bad argument or input; 3 a worker died; 130 interrupted
+)->int:                      # exit status: 0; 1 if a file was skipped, or on a failure nobody foresaw; 2 bad argument or input; 3 a worker died; 130 interrupted
     "Extract `dir` to `o`, resuming it, and report every skipped file."
-    try:
-        with warnings.catch_warnings():  # joblib counts the jobs it cancels on Ctrl-C; the line below says what matters
-            warnings.filterwarnings('ignore', message=r'\d+ tasks which were still being processed')
-            written, skipped = extract_tracks(dir, o, mode, jobs, progress, scheduler, part_rows)
-    except (ConnectionError, ValueError, FileNotFoundError) as e:
-        print(f"genre_extract: {e}", file=sys.stderr); return 2
-    except WorkerDied as e: print(f"genre_extract: {e}", file=sys.stderr); return 3
-    except KeyboardInterrupt:
-        print(f"genre_extract: interrupted; {rows_in(Path(o))} rows kept, re-run to resume", file=sys.stderr); return 130
-    print(f"{o}: {written} rows written; {len(skipped)} files skipped")
-    for s in skipped: print(f"  skipped {s.path}: {s.reason}")
-    if skipped: print(f"  (listed in {report_path(o)})")
-    return int(bool(skipped))
+    work = functools.partial(run_extract, dir, o, mode, jobs, progress, scheduler, part_rows)
+    return guarded('genre_extract', work, lambda: f"interrupted; {rows_in(Path(o))} rows kept, re-run to resume")
 
 # %% ../nbs/01b_extract.ipynb #b7acf883
 def write_arrays(

@@ -7,9 +7,7 @@ __all__ = ['build_ffnn', 'GenreClassifier', 'ffnn', 'plot_history']
 
 # %% ../nbs/03_ffnn.ipynb #36c3ecc9
 import os
-
-# %% ../nbs/03_ffnn.ipynb #aa53e989
-os.environ['TF_CPP_MIN_LOG_LEVEL'] = os.environ.get('TF_CPP_MIN_LOG_LEVEL', '3')  # quiet TensorFlow's C++ logs
+import genre_nbdev.data  # before Keras: it quiets TensorFlow's C++ log lines (`TF_CPP_MIN_LOG_LEVEL`)
 
 # %% ../nbs/03_ffnn.ipynb #8b5361f7
 import numpy as np, keras

@@ -9,7 +9,7 @@ __all__ = ['MP3_BITRATES', 'DEGRADATIONS', 'CONDITIONS', 'EMBEDDERS', 'GRIDS', '
            'cached_blocks', 'track_blocks', 'condition_values', 'repeated_folds', 'sklearn_head', 'FFNNHead',
            'fit_head', 'rows', 'choose_block', 'score_head', 'cv_fold', 'cross_validate', 'cv_summary', 'encode_preds',
            'decode_preds', 'run_cv', 'load_cv', 'accuracy_table', 'plot_robustness', 'paired', 'run_artist',
-           'logreg_network', 'select_network', 'head_bundle', 'source_rows', 'train_bundle', 'genre_train',
+           'logreg_network', 'select_network', 'head_bundle', 'source_rows', 'train_bundle', 'run_train', 'genre_train',
            'values_table', 'run_bars']
 
 # %% ../nbs/08b_transfer.ipynb #ef0a4915
@@ -27,11 +27,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from .data import (SR, GENRES, Skipped, load_track, fit_length, segment, try_each, read_table, fault_filtered,
-                              write_atomic)
+                              write_atomic, guarded, native_stderr_off)
 from .extract import REPRESENTATIONS, represent, find_audio, extract_file, Short
-from .predict import predict_file
 from .preprocessing import encode, mean_proba, track_labels
-from .results import mcnemar, mean_sd, save_results, load_results
+# `results` and `predict` load TensorFlow: the functions that need them import them, so `genre_train --help` is quick
 
 # %% ../nbs/08b_transfer.ipynb #e42284cc
 def round_trip(
@@ -396,6 +395,7 @@ def run_cv(
     n_jobs:int=1,         # processes for the searches
 )->Path:                  # `out`
     "Embed the tracks in every condition, cross-validate every head on every representation, and save it all."
+    from genre_nbdev.results import save_results
     values, kept, skipped = condition_values(tracks, embedders, cache, conditions)
     labels = encode(kept.label)
     folds, layers = repeated_folds(labels, repeats=repeats), [l for l in LAYERS if f'clean/{l}' in values]
@@ -420,6 +420,7 @@ def load_cv(
     *paths,       # results files of `run_cv` on the same tracks and folds, e.g. of different heads
 )->pd.DataFrame:  # their tables, one after the other; the first file's attributes, with every file's predictions
     "Read and join results files of `run_cv`."
+    from genre_nbdev.results import load_results
     docs = [load_results(p) for p in paths if Path(p).exists()]
     out = pd.concat(docs, ignore_index=True)
     out.attrs = {**docs[0].attrs, 'predictions': {k: v for d in docs for k, v in d.attrs['predictions'].items()}}
@@ -432,6 +433,7 @@ def accuracy_table(
     condition:str|None=None, # one condition as columns per head, or None: conditions as columns
 )->pd.DataFrame:          # representation, head and training as rows
     "Accuracy as mean ± sd per representation and head, across conditions or for one."
+    from genre_nbdev.results import mean_sd
     s = summary.assign(acc=[mean_sd(m, sd) for m, sd in zip(summary[f'{level} mean'], summary[f'{level} std'])])
     if condition: s = s[s.condition == condition]
     t = s.pivot_table(index=['rep', 'train', 'head'], columns='condition', values='acc', aggfunc='first', sort=False)
@@ -462,6 +464,7 @@ def paired(
     level:str='track',   # 'track' or 'segment'
 )->pd.DataFrame:         # per repeat: the two keys, both accuracies and McNemar's a_only, b_only and p
     "McNemar's test between two models on the same tracks, one row per repeat."
+    from genre_nbdev.results import mcnemar, load_results
     y = decode_preds(doc.attrs['labels'])
     y = np.repeat(y, len(decode_preds(next(iter(doc.attrs['predictions'][a].values()))[0]))//len(y)) if level == 'segment' else y
     i = 0 if level == 'segment' else 1
@@ -484,6 +487,7 @@ def run_artist(
     seeds=(0, 1, 2),       # seeds of the FFNN (the other heads are deterministic)
 )->Path:                   # `out`
     "The heads trained on the artist-filtered training and validation tracks, scored on its test tracks."
+    from genre_nbdev.results import save_results
     df = read_table(table)
     X, y = df.drop(columns=['filename', 'label']).to_numpy(np.float64), encode(df.label)
     g = df.filename.str.extract(r'^([a-z]+\.\d{5})', expand=False).to_numpy()
@@ -589,9 +593,25 @@ def train_bundle(
                        module=None if builtin else rep.f.__module__,
                        info=dict(model=model, layer=layer, layer_scores=scores, data=str(source), rows=len(df))), skipped
 
+# %% ../nbs/08b_transfer.ipynb #5c8e0581
+def run_train(
+    source:str,          # see `genre_train`
+    o:str,               # the bundle folder to write
+    representation:str,  # a key of `MODES`
+    model:str,           # one of `BUNDLE_HEADS`
+    seed:int=0,          # random state of the head
+)->int:                  # exit status: 0; 1 if a file was skipped
+    "Train and save the bundle, saying which files were skipped and what was written."
+    with native_stderr_off(): import keras  # TensorFlow loads here: its start-up lines (absl, CUDA) are not for the user
+    m, skipped = train_bundle(source, representation, model, seed)
+    for s in skipped: print(f"genre_train: skipped {s.path}: {s.reason}", file=sys.stderr)
+    m.save(o)
+    print(f"{o}: {model} on {representation} ({m.unit}s) of {len(m.tracks)} tracks from {source}")
+    return int(bool(skipped))
+
 # %% ../nbs/08b_transfer.ipynb #0827505d
 DEFAULT_REPRESENTATION = 'musicnn' # the representation held-out tracks favour: checked against `results/transfer_cv.json` below
-DEFAULT_MODEL = 'logreg'           # the bundle head they favour, likewise
+DEFAULT_MODEL = 'logreg'           # the bundle head they favour, or the simplest within the spread over folds of the best
 
 @call_parse
 def genre_train(
@@ -600,13 +620,10 @@ def genre_train(
     representation:Param("what the model reads", str, choices=list(MODES))=DEFAULT_REPRESENTATION,
     model:Param("the head", str, choices=list(BUNDLE_HEADS))=DEFAULT_MODEL,
     seed:int=0,  # random state of the head
-):
+)->int:          # exit status: 0; 1 if a file was skipped, or on a failure nobody foresaw; 2 for unusable input; 130 if interrupted
     "Train one genre model on every track of SOURCE and save it as a bundle for `genre_predict`."
-    try: m, skipped = train_bundle(source, representation, model, seed)
-    except (OSError, ValueError) as e: sys.exit(f"genre_train: {e}")
-    for s in skipped: print(f"genre_train: skipped {s.path}: {s.reason}", file=sys.stderr)
-    m.save(o)
-    print(f"{o}: {model} on {representation} ({m.unit}s) of {len(m.tracks)} tracks from {source}")
+    work = partial(run_train, source, o, representation, model, seed)
+    return guarded('genre_train', work, f"interrupted; {o} not written")
 
 # %% ../nbs/08b_transfer.ipynb #a34c1570
 def values_table(
@@ -634,6 +651,8 @@ def run_bars(
     bundle_dir:str|Path|None=None, # where to keep the bundle; None: a temporary folder
 )->Path:              # `out`
     "Train the default bundle as `genre_train` does and record its top genres for every file of `other`."
+    from genre_nbdev.predict import predict_file
+    from genre_nbdev.results import save_results
     import tempfile
     from genre_nbdev.data import audio_files
     m, skipped = train_bundle(source, representation, model)
