@@ -42,7 +42,7 @@ def _init(mode:str):
 
 def _rows(mode:str, y:np.ndarray)->np.ndarray:
     "The rows of one decoded track in `mode`."
-    from genre_nbdev.extract import REPRESENTATIONS, represent
+    from genre_nbdev.representations import REPRESENTATIONS, represent
     if mode in ('segments', 'musicnn'): return represent(y, REPRESENTATIONS[mode])
     from genre_nbdev.pretrained import OUTPUTS, embed, segment_patch, load_musicnn
     if mode == 'musicnn_layered':

@@ -20,7 +20,9 @@ from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 import numpy as np
 
-from genre_nbdev.data import SR, FEATURES, real_data, decode, is_silent
+from genre_nbdev.data import SR, real_data, decode, is_silent
+
+from genre_nbdev.tables import FEATURES
 from genre_nbdev.demo import demo_dataset
 from genre_nbdev.predict import predict_file, track_segments
 from genre_nbdev.features import analyse, extract_features, frame_features

@@ -35,8 +35,9 @@ import numpy as np, pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from genre_nbdev.data import (SR, N_SEGS, SEG_LEN, TABLE_COLUMNS, real_data, find_tracks, load_track, append_rows,
-                              read_table, track_name)
+from genre_nbdev.data import SR, N_SEGS, SEG_LEN, real_data, find_tracks, load_track, append_rows, track_name
+
+from genre_nbdev.tables import TABLE_COLUMNS, read_table
 from genre_nbdev.extract import PART_ROWS, extract_tracks, extract_file, warm_up, cluster, write_part
 
 LONG = ['asc_machine_wars.mp3', 'sectoid_metal_madness.ogg']

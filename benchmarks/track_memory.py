@@ -4,7 +4,7 @@
     python benchmarks/track_memory.py --minutes 3      # a quicker reading
     python benchmarks/track_memory.py --json_out nbs/results/track_memory.json   # also write the measurements (01 reads them)
 
-Each implementation, `extract_features` and `block_features` (genre_nbdev.features), runs in its own fresh
+Each implementation, `extract_features` and `block_features` (genre_nbdev.features, genre_nbdev.blocks), runs in its own fresh
 process with one numerical thread, for each length in `--minutes`: it decodes the tracks, puts them one after the
 other and cuts the result to that length, warms up on a second of noise (numba kernels, filter banks), records its peak resident set size so
 far (`base`: Python, librosa and the decoded signal), then computes the 58 features once and records the peak
@@ -19,7 +19,8 @@ from fastcore.script import call_parse, Param
 import numpy as np
 
 from genre_nbdev.data import SR, real_data, find_tracks, load_track
-from genre_nbdev.features import extract_features, block_features, BLOCK_SECS
+from genre_nbdev.features import extract_features
+from genre_nbdev.blocks import block_features, BLOCK_SECS
 
 IMPLS = {'whole': extract_features, 'blocks': block_features}
 

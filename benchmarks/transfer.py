@@ -1,4 +1,4 @@
-"""The real runs of the Transfer learning chapter (nbs/08b_transfer.ipynb), outside the notebook.
+"""The real runs of the Transfer learning chapter (nbs/08e_transfer.ipynb), outside the notebook.
 
     python benchmarks/transfer.py embed --embedders features musicnn   # cache the 101 shared tracks x 6 conditions
     python benchmarks/transfer.py cv --heads logreg svm                # repeated CV -> nbs/results/transfer_cv.json
@@ -16,7 +16,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 from pathlib import Path
 from fastcore.script import call_parse, Param
 from genre_nbdev.data import real_data
-from genre_nbdev.extract import find_audio
+from genre_nbdev.data import find_audio
 from genre_nbdev import transfer as T
 
 @call_parse

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf
 from fastcore.script import call_parse
-from .data import (SR, TRACK_SECS, SEG_LEN, N_SEGS, GENRES, load_track, fit_length, segment, find_tracks,
-                              summarise, write_atomic, guarded)
+from .data import (SR, TRACK_SECS, SEG_LEN, N_SEGS, GENRES, load_track, fit_length, segment, find_tracks, summarise)
+from .core import write_atomic, guarded
 
 # %% ../nbs/00a_demo.ipynb #5268fab3
 STYLES = pd.DataFrame.from_records([

@@ -59,7 +59,7 @@ def table_for(
     say=None,           # function of one line of progress, like `print`; None: quiet
 )->tuple:               # (X, y, groups, description of the data, list of `Skipped` files)
     "The feature table to reproduce on: given, extracted from a tree, or from the demo dataset."
-    from genre_nbdev.data import read_features
+    from genre_nbdev.tables import read_features
     from genre_nbdev.demo import demo_dataset
     say = say or _quiet
     if features: say(f"reading {features}"); return (*read_features(features), Path(features).name, [])
@@ -171,7 +171,8 @@ def reproduce(
     say=None,                       # function of one line of progress, like `print`; None: quiet
 )->dict:                            # what was written to results.json
     "Run the report end to end and write results, figures and bundles to `out`."
-    from genre_nbdev.data import fault_filtered, write_atomic
+    from genre_nbdev.tables import fault_filtered
+    from genre_nbdev.core import write_atomic
     if problem := arg_problem(out, data, features, seeds, ensemble): raise ValueError(problem)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     X, y, groups, source, skipped = table_for(data, features, out, say)
@@ -196,8 +197,8 @@ def run_reproduce(
     "Run `reproduce` with progress on stderr; print the scores and where they went."
     import matplotlib; matplotlib.use('Agg')
     import pandas as pd
-    from genre_nbdev.data import native_stderr_off
-    with native_stderr_off(): import keras  # TensorFlow's start-up lines (absl, CUDA drivers) are not for the user
+    from genre_nbdev.core import quiet_import
+    quiet_import('keras')  # TensorFlow loads here
     logging.getLogger('tensorflow').setLevel(logging.ERROR)  # retracing notices from many small fits
     from genre_nbdev.features import kernels_ready
     kernels_ready()  # numba's kernels built and checked once, under a lock, before any worker starts
@@ -224,7 +225,7 @@ def genre_reproduce(
     "Reproduce the report: extract, split, train, evaluate; write results.json, figures and model bundles."
     if problem := arg_problem(out, data, features, seeds, ensemble):
         print(f"genre_reproduce: {problem}", file=sys.stderr); return 2
-    from genre_nbdev.data import guarded  # (numpy, pandas and librosa: only once the arguments are known)
+    from genre_nbdev.core import guarded  # (numpy, pandas and librosa: only once the arguments are known)
     work = partial(run_reproduce, out, ensemble, data=data, features=features, protocols=tuple(protocol),
                    models=tuple(models), seeds=seeds, quick=quick, lists=lists, tuned=tuned)
     return guarded('genre_reproduce', work, f"interrupted; {out} keeps what was written, and a re-run resumes the extraction")
@@ -243,7 +244,7 @@ def reproduce_ensemble(
 )->dict:                                # members, every score, and the table of `compare`
     "Fit and score the ensemble and its members under each protocol; save its bundles to `out`."
     import pandas as pd
-    from genre_nbdev.data import fault_filtered, read_features, read_frames
+    from genre_nbdev.tables import fault_filtered, read_features, read_frames
     from genre_nbdev.demo import demo_dataset
     from genre_nbdev.results import QUICK_EPOCHS  # TensorFlow: only now
     from genre_nbdev.sequence import fit_ensemble, score_ensemble, compare, ensemble_bundle
