@@ -12,7 +12,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse, Param
-from genre_nbdev.core import real_data
+from common import shared
 from genre_nbdev.data import GENRES
 from genre_nbdev.tables import artist_groups
 from genre_nbdev.data import find_audio
@@ -39,7 +39,7 @@ def main(
     only:Param("candidates to run (default: all)", str, nargs='+')=None,
     n_jobs:int=2,                         # processes, one fold each
 ):
-    data = real_data(); gtzan = data/'gtzan'
+    data = shared(); gtzan = data/'gtzan'
     tracks, skipped = find_audio(gtzan/'genres_original')
     t0, res = time.time(), Path(results)
     values, kept, bad = values_of(tracks, cache, ('clean', *AUGMENTATIONS))

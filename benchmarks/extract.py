@@ -18,7 +18,8 @@ from fastcore.script import call_parse
 from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
-from genre_nbdev.data import SR, SEG_LEN, N_SEGS, real_data, find_tracks, load_track
+from common import shared_tracks
+from genre_nbdev.data import SR, SEG_LEN, N_SEGS, load_track
 from genre_nbdev.features import segment_features, extract_features, reference_features
 
 IMPLS = {'reference': reference_features, 'fast': extract_features}
@@ -58,10 +59,7 @@ def main(
     json_out:str=None,         # also write the measurements to this JSON file
 ):
     "Segment-mode feature extraction of the shared GTZAN tracks: the reference recipe against the fast path."
-    data = real_data(data)
-    if data is None: raise SystemExit("benchmarks/extract.py: real data not found (set $GENRE_NBDEV_DATA)")
-    tracks, _ = find_tracks(data/'gtzan'/'genres_original')
-    if limit: tracks = tracks.iloc[np.unique(np.linspace(0, len(tracks)-1, limit).astype(int))]
+    tracks = shared_tracks(limit, data)
     paths = [str(p) for p in tracks.path]
     load_start = os.getloadavg()[0]
     print(f"{len(paths)} tracks, {len(paths)*N_SEGS} segments, {len(paths)*N_SEGS*SEG_LEN/SR:.0f} s of audio; "
@@ -78,5 +76,4 @@ def main(
     if json_out: Path(json_out).write_text(json.dumps(dict(
         tracks=len(paths), segments=len(paths)*N_SEGS, audio_s=len(paths)*N_SEGS*SEG_LEN/SR, jobs=jobs, cores=os.cpu_count(),
         load_start=load_start, load_end=load_end, max_abs_diff=diff, values=int(res['fast']['feats'].size),
-        targets=dict(xrt=50, ratio=5),
         **{impl: {k: float(v) for k, v in r.items() if k != 'feats'} for impl, r in res.items()}), indent=1))

@@ -1,96 +1,86 @@
-"""Speed of `genre_predict` on one 30-second file: in-process with a loaded bundle, and the whole command.
+"""How long `genre_predict` takes on one 30-second file, as a whole command: the default model, beside the old path.
 
-    python benchmarks/predict.py                         # blues.00000.wav from the real data, an FFNN bundle
-    python benchmarks/predict.py --model DIR --file F    # any bundle (e.g. genre_reproduce's bundle-cnn-track), any file
-    python benchmarks/predict.py --json_out nbs/results/predict_speed.json   # also write the measurements (07 reads them)
+    python benchmarks/predict.py                          # blues.00000.wav of the real data (a demo track without it)
+    git worktree add /tmp/genre_nbdev-old aa40cc6         # the project before onnxruntime: musicnn under TensorFlow
+    python benchmarks/predict.py --old /tmp/genre_nbdev-old --json_out nbs/results/predict_speed.json
 
-In-process: `predict_file(model, path)` with the bundle already loaded (decode in blocks, ten segments'
-`extract_features`, one `predict_proba`), after one warm-up call (numba compilation, Keras tracing); the median and
-minimum of `--repeat` runs, and where the time goes (decode, features, network). Whole command: the installed
-`genre_predict FILE --model BUNDLE` as a subprocess, wall time from spawn to exit, start-up (Python, TensorFlow,
-the bundle) included; median and minimum of `--repeat` runs. Also, side by side, the features of an ensemble
-bundle with a sequence member (the 58 columns and the frames of every segment): each input from its own
-`analyse`, and both from one. Targets from issue 6: <= 0.5 s and <= 10 s. They are
-printed beside the measurements, never asserted. Without `--model` the benchmark saves an untrained FFNN of the
-report's architecture as a bundle: the weights do not change the work. The load average is printed because the
-figures depend on what else the machine is doing.
+The whole command is timed as a process, from spawn to exit: Python, the imports, the model, decoding, the
+network and the output; the median and minimum of `--repeat` runs, and the peak resident memory. `new` is
+`genre_predict FILE` with the model the package ships. `old` runs the same model through the code of an older
+checkout (`--old`, a git worktree of commit aa40cc6), where the musicnn network ran in TensorFlow and the head was a
+Keras layer: the shipped head's weights are written as that code's bundle, a Keras model of one softmax layer, so
+both paths compute the same thing. In this process, the time of each stage with the model loaded.
 """
-import json, os, subprocess, sys, tempfile, time, warnings
+import json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
-import numpy as np
-
-from genre_nbdev.data import SR, real_data, decode, is_silent
-
-from genre_nbdev.tables import FEATURES
-from genre_nbdev.demo import demo_dataset
-from genre_nbdev.predict import predict_file, track_segments
-from genre_nbdev.features import analyse, extract_features, frame_features
 from fastcore.script import call_parse
+import numpy as np
+from common import machine, save_json
+from genre_nbdev.core import real_data
+from genre_nbdev.demo import demo_dataset
 
-def ffnn_bundle(dest:Path)->Path:
-    "Save an untrained FFNN of the report's architecture as a bundle (same work as a trained one)."
-    from genre_nbdev.ffnn import build_ffnn
-    from genre_nbdev.bundle import GenreModel, versions
-    info = dict(model='ffnn', note='untrained, for timing only', versions=versions())
-    return GenreModel(build_ffnn(), np.zeros(len(FEATURES)), np.ones(len(FEATURES)), info=info).save(dest)
-
-def timed(f, repeat:int)->list:
-    "Wall times of `repeat` calls of `f`."
-    out = []
+def whole_command(cmd:list, repeat:int, env:dict|None=None)->dict:
+    "Median and minimum wall seconds of `repeat` runs of `cmd`, and the largest peak RSS of a run, MiB."
+    walls, peak = [], 0
     for _ in range(repeat):
-        t = time.perf_counter(); f(); out.append(time.perf_counter() - t)
-    return out
+        t = time.perf_counter(); r = subprocess.run(cmd, capture_output=True, text=True, env=env); walls.append(time.perf_counter() - t)
+        if r.returncode: sys.exit(f"{cmd[:3]} failed: {r.stderr[-500:]}")
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return dict(median=float(np.median(walls)), min=min(walls), runs=walls, peak_mib=peak/1024, output=r.stdout.strip().splitlines()[-1])
 
-def stages(model, path)->dict:
-    "Seconds spent decoding and segmenting, computing features, and in the network, for one file."
-    t0 = time.perf_counter(); segs = [s for s in track_segments(path) if not is_silent(s)]
-    t1 = time.perf_counter(); X = np.stack([extract_features(s) for s in segs])
-    t2 = time.perf_counter(); model.predict_proba(X)
-    t3 = time.perf_counter()
-    return {'decode + segment': t1 - t0, f'features ({len(segs)} segments)': t2 - t1, 'network': t3 - t2}
+def old_bundle(dest:Path)->Path:
+    "The shipped model as the older code's bundle: its head a Keras softmax layer, its representation named by module."
+    from genre_nbdev.core import quiet_import
+    from genre_nbdev.bundle import load_bundle
+    keras, m = quiet_import('keras'), load_bundle('default')
+    net = keras.Sequential([keras.Input((len(m.features),)), keras.layers.Dense(len(m.genres), activation='softmax')])
+    net.layers[-1].set_weights([m.model.weights, m.model.bias])
+    dest.mkdir(parents=True); net.save(dest/'model.keras')
+    (dest/'bundle.json').write_text(json.dumps(dict(format=1, genres=list(m.genres), features=m.features, mean=list(m.mean),
+        scale=list(m.scale), representation='musicnn', module='genre_nbdev.pretrained', unit='segment', source='default')))
+    return dest
 
-def both_inputs(path, repeat:int)->tuple:
-    "Median seconds for both inputs of a file's segments (58 features and frames): two analyses, and one shared by both."
-    segs = [s for s in track_segments(path) if not is_silent(s)]
-    two = timed(lambda: [(extract_features(s), frame_features(s)) for s in segs], repeat)
-    one = timed(lambda: [(extract_features(s, parts=p), frame_features(s, parts=p)) for s in segs for p in [analyse(s)]], repeat)
-    return float(np.median(two)), float(np.median(one))
+def stages(path:Path)->dict:
+    "Seconds of each stage of one prediction, the default model loaded and warm."
+    from genre_nbdev.bundle import load_bundle
+    from genre_nbdev.predict import predict_file, track_segments
+    from genre_nbdev.patches import segment_patch
+    from genre_nbdev.runtime import embed
+    m = load_bundle('default'); predict_file(m, path)
+    t0 = time.perf_counter(); segs = list(track_segments(path))
+    t1 = time.perf_counter(); P = np.stack([segment_patch(s) for s in segs])
+    t2 = time.perf_counter(); [embed(P[k:k+1]) for k in range(len(P))]
+    t3 = time.perf_counter(); predict_file(m, path); t4 = time.perf_counter()
+    return {'decode and cut': t1 - t0, 'input patches': t2 - t1, 'network, segment by segment': t3 - t2, 'all of predict_file': t4 - t3}
 
 @call_parse
 def main(
-    model:str=None,  # a model bundle (default: an untrained FFNN bundle, saved to a temporary folder)
-    file:str=None,   # a ~30-s audio file (default: gtzan blues.00000.wav from the real data, else a demo track)
-    repeat:int=5,    # runs of each measurement
+    file:str=None,     # a ~30-s audio file (default: gtzan blues.00000.wav of the real data, else a demo track)
+    old:str=None,      # an older checkout of the project, to time the old path beside the new one
+    repeat:int=5,      # runs of each command
     json_out:str=None, # also write the measurements to this JSON file
 ):
-    "Speed of `genre_predict` on one 30-second file: in-process with a loaded bundle, and the whole command."
+    "How long `genre_predict` takes on one 30-second file, as a whole command, beside the old path."
     data = real_data()
     path = Path(file) if file else (data/'gtzan/genres_original/blues/blues.00000.wav' if data else demo_dataset()/'genres_original/rock/rock.00000.wav')
-    bundle = Path(model) if model else ffnn_bundle(Path(tempfile.mkdtemp())/'bundle-ffnn')
-    from genre_nbdev.bundle import load_bundle
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # an untrained bundle's optimizer state is empty
-        m = load_bundle(bundle)
-    load_start = os.getloadavg()[0]
-    print(f"file {path} ({len(decode(path))/SR:.1f} s); bundle {bundle}; {os.cpu_count()} cores, load average {load_start:.2f} at start")
-    predict_file(m, path)  # warm-up: numba, Keras tracing
-    inproc = timed(lambda: predict_file(m, path), repeat)
-    parts = stages(m, path)
-    print(f"in-process predict_file: median {np.median(inproc):.2f} s, min {min(inproc):.2f} s over {repeat} runs (target <= 0.5 s)")
-    print("  of one run: " + ', '.join(f"{k} {v:.2f} s" for k, v in parts.items()))
-    two, one = both_inputs(path, repeat)
-    print(f"both inputs of an ensemble bundle with a sequence member (58 features and frames per segment): "
-          f"each from its own analysis {two:.2f} s, from one `analyse` {one:.2f} s, ratio {two/one:.2f}x (medians of {repeat})")
-    cmd = [str(Path(sys.executable).parent/'genre_predict'), str(path), '--model', str(bundle)]
-    whole = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
-    print(f"whole command `genre_predict FILE --model BUNDLE`: median {np.median(whole):.1f} s, min {min(whole):.1f} s "
-          f"over {repeat} runs (target <= 10 s)")
-    load_end = os.getloadavg()[0]
-    print(f"load average {load_end:.2f} at end")
-    if json_out: Path(json_out).write_text(json.dumps(dict(
-        file=path.name, bundle='untrained FFNN of the report' if model is None else Path(model).name, repeat=repeat,
-        cores=os.cpu_count(), load_start=load_start, load_end=load_end,
-        inproc_median=float(np.median(inproc)), inproc_min=min(inproc), stages=parts,
-        both_two_analyses=two, both_one_analysis=one, command_median=float(np.median(whole)), command_min=min(whole),
-        targets=dict(inproc=0.5, command=10.0)), indent=1))
+    start = machine()
+    print(f"file {path}; {start}")
+    bin_ = str(Path(sys.executable).parent/'genre_predict')
+    subprocess.run([bin_, str(path)], capture_output=True)  # the first use builds the ONNX file: not timed
+    res = {'new': whole_command([bin_, str(path)], repeat)}
+    if old:
+        b = old_bundle(Path(tempfile.mkdtemp())/'old-bundle')
+        script = b.parent/'genre_predict_old.py'  # a script file, run as `__main__`: what a console script is
+        script.write_text('import sys\nfrom genre_nbdev.predict import genre_predict\nsys.exit(genre_predict())\n')
+        run_old = [sys.executable, str(script), str(path), '--model', str(b)]
+        env = {**os.environ, 'PYTHONPATH': str(Path(old).resolve())}
+        subprocess.run(run_old, capture_output=True, env=env)  # warm the old code's caches (numba): not timed
+        res['old'] = whole_command(run_old, repeat, env)
+    for k, r in res.items():
+        print(f"{k:>4}: median {r['median']:.2f} s, min {r['min']:.2f} s over {repeat} runs; peak {r['peak_mib']:.0f} MiB; prints: {r['output']}")
+    if old: print(f"new against old: {res['old']['median']/res['new']['median']:.1f}x faster (medians)")
+    parts = stages(path)
+    print("in this process, the model loaded: " + ', '.join(f"{k} {v:.3f} s" for k, v in parts.items()))
+    save_json(json_out, file=path.name, repeat=repeat, start=start, end=machine(), stages=parts,
+              old_commit=(subprocess.run(['git', '-C', old, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip() if old else None),
+              **{k: {kk: vv for kk, vv in r.items() if kk != 'runs'} | {'runs': r['runs']} for k, r in res.items()})

@@ -35,7 +35,9 @@ import numpy as np, pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from genre_nbdev.data import SR, N_SEGS, SEG_LEN, real_data, find_tracks, load_track, append_rows, track_name
+from common import shared, shared_tracks
+from genre_nbdev.core import append_rows
+from genre_nbdev.data import SR, N_SEGS, SEG_LEN, load_track, track_name
 
 from genre_nbdev.tables import TABLE_COLUMNS, read_table
 from genre_nbdev.extract import PART_ROWS, extract_tracks, extract_file, warm_up, cluster, write_part
@@ -175,10 +177,7 @@ def main():
     p.add_argument('--json', default=None, help='also write the measurements to this JSON file')
     p.add_argument('--data', default=None, help='real-data folder (default: $GENRE_NBDEV_DATA, else ../shared/data)')
     a = p.parse_args()
-    data = real_data(a.data)
-    if data is None: raise SystemExit("benchmarks/scale.py: real data not found (set $GENRE_NBDEV_DATA)")
-    tracks, _ = find_tracks(data/'gtzan'/'genres_original')
-    tracks = tracks.iloc[np.unique(np.linspace(0, len(tracks)-1, a.limit).astype(int))]
+    data, tracks = shared(a.data), shared_tracks(a.limit, a.data)
     m = measure([str(p) for p in tracks.path], data)
     print(report(m))
     if a.json: Path(a.json).write_text(json.dumps(m, indent=1))

@@ -18,7 +18,8 @@ from pathlib import Path
 from fastcore.script import call_parse, Param
 import numpy as np
 
-from genre_nbdev.data import SR, real_data, find_tracks, load_track
+from common import shared_tracks
+from genre_nbdev.data import SR, load_track
 from genre_nbdev.features import extract_features
 from genre_nbdev.blocks import block_features, BLOCK_SECS
 
@@ -53,10 +54,7 @@ def main(
     json_out:str=None,            # also write the measurements to this JSON file
 ):
     "Peak memory and time of a long file's 58 track features: the whole computation against blocks."
-    data = real_data(data)
-    if data is None: raise SystemExit("benchmarks/track_memory.py: real data not found (set $GENRE_NBDEV_DATA)")
-    tracks, _ = find_tracks(data/'gtzan'/'genres_original')
-    tracks = tracks.groupby('genre').head(per_genre)
+    tracks = shared_tracks(data=data).groupby('genre').head(per_genre)
     paths = [str(p) for p in tracks.path]
     load_start = os.getloadavg()[0]
     print(f"{len(paths)} tracks; {os.cpu_count()} cores; load average {load_start:.2f} at start")

@@ -124,7 +124,7 @@ def plot_genres(
         axes[0].bar(a.windows.start, P[:, i], w, P[:, :i].sum(1), align='edge', color=colours[i % 10], label=g)
         axes[1].bar(0, track[i], 1, track[:i].sum(), color=colours[i % 10])
     axes[0].set(xlabel='time (s)', ylabel='probability', ylim=(0, 1), xlim=(0, a.windows.end.max()))
-    axes[1].set(xticks=[], title=f"{a.genre}\n{a.confidence:.2f}")
+    axes[1].set(xticks=[], title=f"{a.genre}\n{'' if a.genre == a.nearest else a.nearest + ' '}{a.confidence:.2f}")
     axes[0].legend(ncols=5, fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.25), frameon=False)
     return axes
 

@@ -18,6 +18,7 @@ from .tables import FEATURES
 from .representations import REPRESENTATIONS, representation_named
 from .tables import FRAME_FEATURES
 from .preprocessing import mean_proba
+from .core import quiet_import
 
 # %% ../nbs/06a_bundle.ipynb #bc3fce5d
 UNITS = ('segment', 'track') # what one prediction of a model labels
@@ -79,7 +80,7 @@ class GenreModel:
 # %% ../nbs/06a_bundle.ipynb #0bbb8752
 def versions()->dict:
     "Versions of the packages that make and read a bundle."
-    return {p: version(p) for p in ('genre_nbdev', 'keras', 'librosa', 'scikit-learn', 'numpy')}
+    return {p: version(p) for p in ('genre_nbdev', 'tensorflow', 'keras', 'librosa', 'scikit-learn', 'numpy')}
 
 # %% ../nbs/06a_bundle.ipynb #d90602b6
 def bundle(
@@ -210,7 +211,7 @@ def _load_network(path:Path, n_features:int, n_genres:int):
     else:
         if not f.is_file(): raise BundleError(path, "model.keras is missing")
         if not zipfile.is_zipfile(f): raise BundleError(path, "cannot load model.keras: not a Keras model file (no zip archive)")
-        import keras  # TensorFlow: only for a Keras network
+        keras = quiet_import('keras')  # TensorFlow: only for a Keras network, its start-up lines silenced
         try: model = keras.saving.load_model(f, safe_mode=True)
         except Exception as e: raise BundleError(path, f"cannot load model.keras ({e})") from e
         shape_in, shape_out = model.input_shape, model.output_shape

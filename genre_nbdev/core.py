@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'REAL_DATA_MARK', 'CACHE_ENV', 'NUMBA_CACHE', 'DEBUG_ENV', 'OURS', 'real_data', 'real_data_or_skip',
-           'native_stderr_off', 'write_atomic', 'append_rows', 'kernel_key', 'use_numba_cache', 'ours', 'explain',
-           'guarded', 'dashed_options', 'quiet_import']
+           'native_stderr_off', 'write_atomic', 'csv_rows', 'append_rows', 'kernel_key', 'use_numba_cache', 'ours',
+           'explain', 'guarded', 'dashed_options', 'quiet_import']
 
 # %% ../nbs/00_core.ipynb #7c9beaba
 import os, shutil, sys, threading, uuid
@@ -84,18 +84,24 @@ def write_atomic(
     return path
 
 # %% ../nbs/00_core.ipynb #3afc393e
+def csv_rows(
+    df:pd.DataFrame, # rows of one track
+)->tuple:            # (the rows as CSV lines, in bytes; how many)
+    "The rows of `df` as one block of CSV lines, ready to append: formatted where they were made, not where written."
+    return df.to_csv(header=False, index=False, lineterminator='\n').encode(), len(df)
+
 def append_rows(
-    out:Path,         # the CSV
-    df:pd.DataFrame,  # rows of one track
-)->int:               # rows written
-    "Append `df` to `out` in one write and flush it to disk."
-    data = df.to_csv(header=False, index=False, lineterminator='\n').encode()
+    out:Path,  # the CSV
+    rows,      # rows of one track: a DataFrame, or its `csv_rows`
+)->int:        # rows written
+    "Append `rows` to `out` in one write and flush it to disk."
+    data, n = csv_rows(rows) if isinstance(rows, pd.DataFrame) else rows
     fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         while data: data = data[os.write(fd, data):]
         os.fsync(fd)
     finally: os.close(fd)
-    return len(df)
+    return n
 
 # %% ../nbs/00_core.ipynb #43582735
 CACHE_ENV = 'GENRE_NBDEV_CACHE' # the project's cache folder; default ~/.cache/genre_nbdev

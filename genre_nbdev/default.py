@@ -5,20 +5,20 @@
 # %% auto #0
 __all__ = ['CANDIDATES', 'MSD_BLOCKS', 'PRECISION', 'CHECK_TRACK', 'FAMILIES', 'candidate', 'shippable', 'candidate_rows',
            'fit_candidate', 'track_proba', 'score_candidate', 'candidate_summary', 'held_out', 'choose',
-           'fit_temperature', 'calibration_error', 'plot_reliability', 'coverage', 'choose_threshold', 'content_hash',
-           'check_audio', 'check_bundle', 'ship']
+           'fit_temperature', 'calibration_error', 'plot_reliability', 'coverage', 'choose_threshold', 'check_audio',
+           'check_bundle', 'ship']
 
 # %% ../nbs/08g_default.ipynb #c13e0142
-import hashlib, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from joblib import Parallel, delayed
 from scipy.optimize import minimize_scalar
 from .data import GENRES
-from .preprocessing import grouped_folds, group_weights, mean_proba, temper
+from .preprocessing import grouped_folds, group_weights, temper
 from .degrade import AUGMENTATIONS
 from .patches import MUSICNN_COLUMNS, layer_columns
 from .transfer import fit_head
+from .train import content_hash
 
 # %% ../nbs/08g_default.ipynb #a4ec736f
 def candidate(
@@ -200,9 +200,10 @@ PRECISION = 0.85 # the accuracy on answered tracks that the default threshold is
 def coverage(
     P:np.ndarray,   # (tracks, labels) calibrated probabilities
     y,              # true labels
-    thresholds=np.round(np.arange(0, 1, 0.05), 2), # thresholds to try
+    thresholds=None, # thresholds to try; None: 0, 0.05, ..., 0.95
 )->pd.DataFrame:    # per threshold: the share of tracks answered, and the accuracy on them
     "What each threshold on confidence keeps, and how often it is right on what it keeps."
+    thresholds = np.round(np.arange(0, 1, 0.05), 2) if thresholds is None else thresholds
     conf, right = P.max(1), P.argmax(1) == np.asarray(y)
     return pd.DataFrame([dict(threshold=t, coverage=(conf >= t).mean(), accuracy=right[conf >= t].mean() if (conf >= t).any() else np.nan)
                          for t in thresholds])
@@ -216,16 +217,6 @@ def choose_threshold(
     c = coverage(P, y, np.round(np.arange(0, 1, 0.01), 2))
     ok = c[c.accuracy >= precision]
     return float(ok.threshold.min()) if len(ok) else float(c.threshold.max())
-
-# %% ../nbs/08g_default.ipynb #c8c71968
-def content_hash(
-    paths:list, # files
-)->str:         # hex SHA-256 of their names and bytes, in name order
-    "A fingerprint of the training audio: it changes if any file, or the set of files, does."
-    h = hashlib.sha256()
-    for p in sorted(map(Path, paths), key=lambda p: p.name):
-        h.update(p.name.encode()); h.update(p.read_bytes())
-    return h.hexdigest()
 
 # %% ../nbs/08g_default.ipynb #3bf445cc
 CHECK_TRACK = 'metal.00000' # the demo track whose probabilities a shipped bundle records (`demo_dataset(n_per_genre=1)`)

@@ -20,7 +20,7 @@ from filelock import FileLock
 from fastcore.script import call_parse, Param
 from .data import SR, N_SEGS, try_each, load_track, track_name, naming_warnings, find_audio
 from .tables import read_table, part_files
-from .core import write_atomic, append_rows, guarded
+from .core import write_atomic, append_rows, csv_rows, guarded
 from .features import kernels_ready
 from .tables import row_names
 from .representations import (Representation, REPRESENTATIONS, PLUGINS, representation_named, represent, unit_names,
@@ -62,12 +62,14 @@ def extract_file(
     label:str,                       # its genre or ''
     mode:str|Representation='segments', # a name in `REPRESENTATIONS`, or a `Representation`
     watch:tuple=(None, None),        # (the extracting process, where, its pid), a trace folder; see `in_worker`
+    as_csv:bool=False,               # give table rows as `csv_rows`, formatted here, for a CSV
 )->tuple:                            # (its rows, or its dict of arrays, or None; list of `Skipped`)
     "The rows or arrays of one audio file, or the reason it is skipped; warnings name the file."
     rep = REPRESENTATIONS[mode] if isinstance(mode, str) else mode
     def values(p):
         with naming_warnings(p): v = represent(load_track(p), rep)
-        return (rows_of if rep.table else arrays_of)(v, name, label, rep)
+        out = (rows_of if rep.table else arrays_of)(v, name, label, rep)
+        return csv_rows(out) if as_csv and rep.table else out
     with in_worker(*watch, path): done, skipped = try_each(values, [path])
     return done.get(str(path)), skipped
 
@@ -315,7 +317,7 @@ def extract_tracks(
         try:
             with cluster(scheduler, setup=kernels_ready), row_writer(out, fmt, part_rows) as save:
                 work = Parallel(n_jobs=jobs if scheduler is None else -1, return_as='generator')(
-                    delayed(extract_file)(p, n, l, rep, watch) for n, l, p in todo.values)
+                    delayed(extract_file)(p, n, l, rep, watch, fmt == 'csv') for n, l, p in todo.values)
                 bar = dict(total=len(todo), disable=not progress, desc=f'{Path(root).name} ({mode})', unit='file')
                 for rows, bad in tqdm(work, **bar):
                     if rows is not None: written += save(rows)

@@ -80,12 +80,12 @@ def spread_windows(
     sr:int=SR,          # sample rate, Hz
     unit:str='segment', # a key of `WINDOWS`
 ):                      # yields (k, window): window k of the file, for `windows` values of k spread evenly over it
-    "A fixed number of the file's windows, evenly spread from its start to its end, each decoded on its own."
+    "A fixed number of the file's windows, evenly spread from its start to its end, each read on its own."
     w = WINDOWS[unit]; hop = hop or w.hop
     n = n_segments(int(duration(path)*sr), hop, w.length)
     for k in np.unique(np.linspace(0, max(n - 1, 0), windows).round().astype(int)):
-        y = decode(path, sr, k*hop/sr, w.length/sr)
-        if len(y) == w.length: yield int(k), y  # (a header that overstates the length: the last one may be short)
+        segs, _ = read_block(path, k*hop, 1, hop, sr, w.length, w.slack)  # as the blocks read it: the same samples
+        yield from ((int(k), s) for s in segs)  # (none when a header overstates the length)
 
 # %% ../nbs/07_predict.ipynb #01cad8a2
 BUILTIN_INPUTS = ('table', 'frames') # inputs computed here from one shared `analyse`; any other by its registered function

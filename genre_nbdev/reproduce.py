@@ -195,6 +195,7 @@ def run_reproduce(
     **kwargs,         # the other arguments of `reproduce`
 )->int:               # exit status: 0
     "Run `reproduce` with progress on stderr; print the scores and where they went."
+    Path(out).mkdir(parents=True, exist_ok=True)  # an output folder that cannot be made fails before seconds of imports
     import matplotlib; matplotlib.use('Agg')
     import pandas as pd
     from genre_nbdev.core import quiet_import

@@ -52,7 +52,9 @@ def build_onnx(
 # %% ../nbs/08c_runtime.ipynb #b7b41f86
 def _session(path):
     "An onnxruntime session of the ONNX file at `path`: CPU, fully optimised, the process's share of threads, no spinning."
+    os.environ.setdefault('ORT_DISABLE_TELEMETRY', '1')  # onnxruntime would report usage to Microsoft a minute in
     import onnxruntime as ort
+    ort.disable_telemetry_events()
     so = ort.SessionOptions()
     so.intra_op_num_threads, so.inter_op_num_threads = int(os.environ.get('OMP_NUM_THREADS') or 1), 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

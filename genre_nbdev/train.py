@@ -37,9 +37,11 @@ def logreg_head(
 ):                          # a `bundle.SoftmaxHead` reading all columns, with zero weight on the others
     "A fitted multinomial logistic regression as a `SoftmaxHead` of the full input."
     from genre_nbdev.bundle import SoftmaxHead
+    coef, bias = clf.coef_, clf.intercept_
+    if len(clf.classes_) == 2: coef, bias = np.vstack([0*coef, coef]), np.r_[0, bias]  # two labels: one logit, the other 0
     W = np.zeros((n_inputs, len(clf.classes_)), np.float32)
-    W[idx] = clf.coef_.T
-    return SoftmaxHead(W, clf.intercept_)
+    W[idx] = coef.T
+    return SoftmaxHead(W, bias)
 
 # %% ../nbs/08f_train.ipynb #13fabcb9
 def select_network(
@@ -123,6 +125,7 @@ def source_rows(
             raise ValueError(f"{source}: its columns are not those of the {representation} representation")
         return df[df.label != ''], rep, [Skipped(f, "no label") for f in df.filename[df.label == '']], [source]
     found, skipped = labelled_audio(source)
+    label_order(found.label, source)  # enough tracks of every label, before any is read
     parts = [extract_file(p, n, l, rep) for n, l, p in found.itertuples(index=False)]
     rows = [r for r, _ in parts if r is not None]
     if not rows: raise ValueError(f"{source}: no labelled audio to train on")
@@ -178,7 +181,7 @@ def run_train(
     seed:int=0,          # random state of the head
 )->int:                  # exit status: 0; 1 if a file was skipped
     "Train and save the bundle, saying which files were skipped and what was written."
-    quiet_import('keras')  # TensorFlow loads here
+    if model == 'ffnn': quiet_import('keras')  # TensorFlow loads here, for the FFNN only
     m, skipped = train_bundle(source, representation, model, seed)
     for s in skipped: print(f"genre_train: skipped {s.path}: {s.reason}", file=sys.stderr)
     m.save(o)
