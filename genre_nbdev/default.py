@@ -11,7 +11,8 @@ __all__ = ['CANDIDATES', 'MSD_BLOCKS', 'PRECISION', 'CHECK_TRACK', 'FAMILIES', '
 # %% ../nbs/08g_default.ipynb #c13e0142
 from pathlib import Path
 import numpy as np, pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
+from .core import workers
 from scipy.optimize import minimize_scalar
 from .data import GENRES
 from .preprocessing import grouped_folds, group_weights, temper
@@ -110,7 +111,7 @@ def score_candidate(
 )->dict:           # fold accuracies, and per repeat the test tracks' probabilities
     "Cross-validate a candidate: every fold's accuracy, and every test track's probabilities."
     fit = lambda f: track_proba(fit_candidate(values, labels, groups, spec, f['train'], f['repeat']), values, spec, f['test'])
-    P = Parallel(n_jobs=n_jobs)(delayed(fit)(f) for f in folds)
+    P = workers(n_jobs)(delayed(fit)(f) for f in folds)
     labels, out = np.asarray(labels), dict(folds=[], proba={})
     for f, p in zip(folds, P):
         out['folds'].append(dict(repeat=f['repeat'], fold=f['fold'], accuracy=float((p.argmax(1) == labels[f['test']]).mean())))

@@ -14,13 +14,13 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
-from joblib import Parallel, delayed, parallel_config
+from joblib import delayed, parallel_config
 from tqdm import tqdm
 from filelock import FileLock
 from fastcore.script import call_parse, Param
 from .data import SR, N_SEGS, try_each, load_track, track_name, naming_warnings, find_audio
 from .tables import read_table, part_files
-from .core import write_atomic, append_rows, csv_rows, guarded
+from .core import write_atomic, append_rows, csv_rows, guarded, workers
 from .features import kernels_ready
 from .tables import row_names
 from .representations import (Representation, REPRESENTATIONS, PLUGINS, representation_named, represent, unit_names,
@@ -316,7 +316,7 @@ def extract_tracks(
         watch = ((socket.gethostname(), os.getpid()) if scheduler is None else None, tempfile.mkdtemp(prefix='genre_extract-'))
         try:
             with cluster(scheduler, setup=kernels_ready), row_writer(out, fmt, part_rows) as save:
-                work = Parallel(n_jobs=jobs if scheduler is None else -1, return_as='generator')(
+                work = workers(jobs if scheduler is None else -1, return_as='generator')(
                     delayed(extract_file)(p, n, l, rep, watch, fmt == 'csv') for n, l, p in todo.values)
                 bar = dict(total=len(todo), disable=not progress, desc=f'{Path(root).name} ({mode})', unit='file')
                 for rows, bad in tqdm(work, **bar):

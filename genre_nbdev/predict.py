@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
 from fastcore.script import call_parse, Param
-from joblib import Parallel, delayed
+from joblib import delayed
 from tqdm import tqdm
 from .data import (SR, TRACK_SECS, SEG_HOP, SEG_LEN, GENRES, SILENCE_DB, AudioError, Skipped, decode, duration, segment, n_segments, is_silent, audio_files)
-from .core import native_stderr_off, guarded, quiet_import
+from .core import native_stderr_off, guarded, quiet_import, workers
 # the feature functions (numba, librosa) are imported when a model reads them: a musicnn model never loads them
 from .representations import representation_named
 from .preprocessing import mean_proba, majority, temper
@@ -269,7 +269,7 @@ def predict_paths(
 )->tuple:                 # (list of `Prediction`, in the order of `paths`; list of `Skipped`)
     "Predict every file of `paths`, collecting the bad ones, and those a dead worker left, as `Skipped`."
     inputs = model_inputs(model, tags)
-    work = Parallel(n_jobs=jobs, return_as='generator')(delayed(_features_or_skip)(p, hop, inputs, model.unit, windows) for p in paths)
+    work = workers(jobs, return_as='generator')(delayed(_features_or_skip)(p, hop, inputs, model.unit, windows) for p in paths)
     done, preds, skipped = iter(tqdm(work, total=len(paths), disable=not progress, unit='file', desc='genre_predict')), [], []
     for i, p in enumerate(paths):
         try: feats, bad = next(done)
