@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['MAX_MINUTES', 'N_TOP', 'TAGGRAM_ROWS', 'FIELDS', 'RECENT', 'EXAMPLES', 'INTRO', 'CSS', 'PRIVATE_ENV', 'SYSTEM_FONTS',
-           'MONO_FONTS', 'CONCURRENCY', 'QUEUE_SIZE', 'MAX_MB', 'load_model', 'taggram_table', 'first_minutes',
-           'Analysis', 'analysis', 'analyse_file', 'plot_genres', 'with_gaps', 'plot_taggram', 'verdict_markdown',
-           'write_numbers', 'windows_table', 'page_values', 'respond', 'forget', 'on_upload', 'analyse_once',
-           'on_example', 'demo_examples', 'page_fields', 'build_app', 'system_theme', 'serve', 'run_app', 'genre_app']
+           'MONO_FONTS', 'CONCURRENCY', 'QUEUE_SIZE', 'MAX_MB', 'taggram_table', 'first_minutes', 'Analysis',
+           'analysis', 'analyse_file', 'plot_genres', 'with_gaps', 'plot_taggram', 'verdict_markdown', 'write_numbers',
+           'windows_table', 'page_values', 'respond', 'forget', 'on_upload', 'analyse_once', 'on_example',
+           'demo_examples', 'page_fields', 'build_app', 'system_theme', 'serve', 'run_app', 'genre_app']
 
 # %% ../nbs/12_app.ipynb #32f6ba43
 import contextlib, os, shutil, signal, sys, tempfile, time
@@ -19,21 +19,11 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from fastcore.basics import patch
 from fastcore.script import call_parse
-from .core import explain, guarded, quiet_import, write_atomic
+from .core import explain, guarded, write_atomic
 from .data import SR, AudioError, decode
 from .demo import cache_dir, synth_track
-from .features import kernels_ready
 from .patches import tag_names
-from .predict import UNCERTAIN, N_TAGS, predict_file, format_json, format_csv
-
-# %% ../nbs/12_app.ipynb #fde7c883
-def load_model(
-    model:str|Path='default', # a bundle folder, or 'default': the model the package ships
-):                            # a `GenreModel` or `Ensemble`
-    "Load the bundle `model`; a `ValueError` that names it and the problem when it is unusable."
-    load_bundle = quiet_import('genre_nbdev.bundle').load_bundle  # a network's runtime: only now
-    try: return load_bundle(model)
-    except (OSError, ValueError) as e: raise ValueError(f"unusable model bundle: {e}") from e
+from .predict import UNCERTAIN, N_TAGS, load_model, predict_file, format_json, format_csv
 
 # %% ../nbs/12_app.ipynb #5552130b
 def taggram_table(
@@ -364,8 +354,8 @@ def run_app(
 )->int:                        # exit status: 0 once stopped
     "Load the model, warm it up, serve the page until stopped, and remove every upload and download."
     if min(port, minutes, max_mb, concurrency) <= 0: raise ValueError("--port, --minutes, --max_mb and --concurrency must be positive")
-    os.environ.update(PRIVATE_ENV); kernels_ready()
-    m, examples = load_model(model), demo_examples()
+    os.environ.update(PRIVATE_ENV)
+    m, examples = load_model(model, 'genre_app'), demo_examples()
     with tempfile.TemporaryDirectory(prefix='genre_app-') as work:
         os.environ['GRADIO_TEMP_DIR'] = str(Path(work)/'uploads')
         t = time.perf_counter(); respond(m, examples[EXAMPLES[0]], folder=work)

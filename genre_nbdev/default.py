@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['CANDIDATES', 'MSD_BLOCKS', 'PRECISION', 'CHECK_TRACK', 'FAMILIES', 'candidate', 'shippable', 'candidate_rows',
            'fit_candidate', 'track_proba', 'score_candidate', 'candidate_summary', 'held_out', 'choose',
-           'fit_temperature', 'calibration_error', 'plot_reliability', 'coverage', 'choose_threshold', 'check_audio',
-           'check_bundle', 'ship']
+           'fit_temperature', 'reliability', 'calibration_error', 'plot_reliability', 'coverage', 'choose_threshold',
+           'check_probs', 'check_bundle', 'ship']
 
 # %% ../nbs/08g_default.ipynb #c13e0142
 from pathlib import Path
@@ -164,15 +164,24 @@ def fit_temperature(
     return float(minimize_scalar(nll, bounds=(0.05, 20), method='bounded').x)
 
 # %% ../nbs/08g_default.ipynb #af00dc2f
+def reliability(
+    P:np.ndarray, # (tracks, labels) probabilities
+    y,            # true labels
+    bins:int=10,  # equal-width bins of confidence
+)->pd.DataFrame:  # per bin that holds tracks: their mean confidence, their accuracy, their share of all tracks
+    "Confidence against accuracy, bin by bin."
+    conf, right = P.max(1), P.argmax(1) == np.asarray(y)
+    b = np.minimum((conf*bins).astype(int), bins - 1)
+    return pd.DataFrame([dict(confidence=conf[b == k].mean(), accuracy=right[b == k].mean(), share=(b == k).mean()) for k in np.unique(b)])
+
 def calibration_error(
     P:np.ndarray, # (tracks, labels) probabilities
     y,            # true labels
     bins:int=10,  # equal-width bins of confidence
 )->float:         # expected calibration error
     "The gap between confidence and accuracy, averaged over confidence bins weighted by their tracks."
-    conf, right = P.max(1), P.argmax(1) == np.asarray(y)
-    b = np.minimum((conf*bins).astype(int), bins - 1)
-    return float(sum((b == k).mean()*abs(right[b == k].mean() - conf[b == k].mean()) for k in np.unique(b)))
+    r = reliability(P, y, bins)
+    return float((r.share*(r.accuracy - r.confidence).abs()).sum())
 
 # %% ../nbs/08g_default.ipynb #0fa2593c
 def plot_reliability(
@@ -186,11 +195,8 @@ def plot_reliability(
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(4.5, 4.5))[1]
     for Q, name in [(P, 'as trained'), (temper(P, t), f'temperature {t:.2f}')]:
-        conf, right = Q.max(1), Q.argmax(1) == np.asarray(y)
-        b = np.minimum((conf*bins).astype(int), bins - 1)
-        k = np.unique(b)
-        ax.plot([conf[b == i].mean() for i in k], [right[b == i].mean() for i in k], 'o-',
-                label=f'{name} (ECE {calibration_error(Q, y, bins):.3f})')
+        r = reliability(Q, y, bins)
+        ax.plot(r.confidence, r.accuracy, 'o-', label=f'{name} (ECE {calibration_error(Q, y, bins):.3f})')
     ax.plot([0, 1], [0, 1], 'k:', lw=1); ax.set(xlabel='confidence', ylabel='accuracy', xlim=(0, 1), ylim=(0, 1))
     ax.legend(fontsize=8, loc='upper left')
     return ax
@@ -222,17 +228,19 @@ def choose_threshold(
 # %% ../nbs/08g_default.ipynb #3bf445cc
 CHECK_TRACK = 'metal.00000' # the demo track whose probabilities a shipped bundle records (`demo_dataset(n_per_genre=1)`)
 
-def check_audio()->Path: # the demo file
-    "The demo track a shipped bundle is checked on."
+def check_probs(
+    model, # a `GenreModel`
+)->np.ndarray: # (windows, genres)
+    "The probabilities `model` gives the windows of the demo track a shipped bundle is checked on."
     from genre_nbdev.demo import demo_dataset
-    return demo_dataset(n_per_genre=1)/'genres_original'/CHECK_TRACK.split('.')[0]/f'{CHECK_TRACK}.wav'
+    from genre_nbdev.predict import predict_file
+    return predict_file(model, demo_dataset(n_per_genre=1)/'genres_original'/CHECK_TRACK.split('.')[0]/f'{CHECK_TRACK}.wav').probs
 
 def check_bundle(
     model, # a `GenreModel`
 )->float:  # the largest difference, relative to the recorded probabilities' largest
-    "How far the model's probabilities for `check_audio` are now from those recorded when it was made."
-    from genre_nbdev.predict import predict_file
-    now, then = predict_file(model, check_audio()).probs, np.array(model.info['check']['probs'])
+    "How far the model's `check_probs` are now from those recorded when it was made."
+    now, then = check_probs(model), np.array(model.info['check']['probs'])
     return float(np.abs(now - then).max()/np.abs(then).max())
 
 # %% ../nbs/08g_default.ipynb #77f92be9
@@ -257,8 +265,7 @@ def ship(
                     tracks=sorted(tracks.name), source=dataset,
                     info=dict(info, dataset=dataset, audio_sha256=content_hash(tracks.path), C=float(head.best_params_['clf__C'])))
     m.temperature, m.min_confidence = temperature, min_confidence
-    from genre_nbdev.predict import predict_file
-    m.info['check'] = dict(audio=f'{CHECK_TRACK} of demo_dataset(n_per_genre=1)', probs=predict_file(m, check_audio()).probs.round(7).tolist())
+    m.info['check'] = dict(audio=f'{CHECK_TRACK} of demo_dataset(n_per_genre=1)', probs=check_probs(m).round(7).tolist())
     return m
 
 # %% ../nbs/08g_default.ipynb #92db3a9b

@@ -6,7 +6,7 @@
 __all__ = ['BLOCK_SEGS', 'LEAD_SECS', 'WINDOWS', 'BUILTIN_INPUTS', 'UNCERTAIN', 'TAGGER', 'N_TAGS', 'FORMATS', 'NO_AUDIO',
            'read_block', 'Window', 'track_segments', 'spread_windows', 'window_features', 'file_features', 'Prediction',
            'model_inputs', 'prediction', 'predict_file', 'plot_timeline', 'predict_paths', 'as_record', 'aligned',
-           'format_table', 'format_json', 'format_csv', 'run_predict', 'genre_predict']
+           'format_table', 'format_json', 'format_csv', 'load_model', 'run_predict', 'genre_predict']
 
 # %% ../nbs/07_predict.ipynb #45c35879
 import faulthandler, json, re, sys
@@ -160,20 +160,17 @@ def genre(self:Prediction)->str: # `nearest`, or `UNCERTAIN`
     "The track's genre: the highest mean probability, or `UNCERTAIN` when its calibrated probability is below `min_confidence`."
     return self.nearest if self.confidence >= self.min_confidence else UNCERTAIN
 
-# %% ../nbs/07_predict.ipynb #74a1d3ef
 @patch(as_prop=True)
 def vote(self:Prediction)->str: # by majority vote
     "The genre most of the track's segments pick."
     return self.genres[int(majority(self.probs))]
 
-# %% ../nbs/07_predict.ipynb #006779e3
 @patch
 def top(self:Prediction, k:int=3)->list: # [(genre, calibrated probability)], most probable first
     "The `k` most probable genres of the track."
     p = self.proba
     return [(self.genres[i], float(p[i])) for i in np.argsort(-p, kind='stable')[:k]]
 
-# %% ../nbs/07_predict.ipynb #4077ad68
 @patch
 def timeline(self:Prediction)->pd.DataFrame: # start, end (s), genre and its probability per window
     "The top genre of every sounding window."
@@ -181,7 +178,6 @@ def timeline(self:Prediction)->pd.DataFrame: # start, end (s), genre and its pro
     return pd.DataFrame({'start': self.starts, 'end': np.round(self.starts + self.window, 3),
                          'genre': np.array(self.genres)[best], 'probability': self.probs.max(1)})
 
-# %% ../nbs/07_predict.ipynb #28775fd7
 @patch(as_prop=True)
 def tags(self:Prediction)->tuple: # [(tag, mean probability)], best first; () when the tags were not asked for
     "The file's top `N_TAGS` MSD tags: the network's tag probabilities, averaged over the file's segments."
@@ -190,7 +186,6 @@ def tags(self:Prediction)->tuple: # [(tag, mean probability)], best first; () wh
     mean = self.taggram.mean(0)
     return tuple((MSD_LABELS[i], round(float(mean[i]), 3)) for i in np.argsort(-mean, kind='stable')[:N_TAGS])
 
-# %% ../nbs/07_predict.ipynb #c10b199c
 @patch
 def _repr_markdown_(self:Prediction):
     votes = int((self.probs.argmax(1) == self.genres.index(self.vote)).sum())
@@ -314,13 +309,11 @@ def format_table(preds:list, skipped:list, k:int=3, timeline:bool=False)->str:
     tl = [f"\n{p.path}\n" + aligned(p.timeline().round(2)) for p in preds] if timeline else []
     return '\n'.join([aligned(pd.DataFrame(rows)) if rows else 'no predictions', *tl])
 
-# %% ../nbs/07_predict.ipynb #c0615879
 def format_json(preds:list, skipped:list, k:int=3, timeline:bool=False)->str:
     "`{'tracks': [record...], 'failed': [{'path', 'error'}...]}` as JSON."
     return json.dumps(dict(tracks=[as_record(p, k, timeline) for p in preds],
                            failed=[dict(path=s.path, error=s.reason) for s in skipped]), indent=1)
 
-# %% ../nbs/07_predict.ipynb #ade3eea4
 def _csv_row(pred:Prediction, k:int)->dict:
     "A record flattened for CSV: the top list becomes `genre_i`, `probability_i` columns; tags one `tags` column."
     rec = as_record(pred, k)
@@ -328,7 +321,6 @@ def _csv_row(pred:Prediction, k:int)->dict:
     return {**rec, **{f'{c}_{i+1}': t[c] for i, t in enumerate(top) for c in ('genre', 'probability')},
             **({'tags': ', '.join(t['tag'] for t in tags)} if tags else {})}
 
-# %% ../nbs/07_predict.ipynb #57458563
 def format_csv(preds:list, skipped:list, k:int=3, timeline:bool=False)->str:
     "One row per file with its top k as `genre_i`, `probability_i`; with `timeline`, one row per segment instead."
     if timeline: df = pd.DataFrame([dict(path=p.path, **r) for p in preds for r in p.timeline().to_dict('records')],
@@ -336,8 +328,19 @@ def format_csv(preds:list, skipped:list, k:int=3, timeline:bool=False)->str:
     else: df = pd.DataFrame([_csv_row(p, k) for p in preds])
     return df.to_csv(index=False)
 
-# %% ../nbs/07_predict.ipynb #f186421c
 FORMATS = {'table': format_table, 'json': format_json, 'csv': format_csv}
+
+# %% ../nbs/07_predict.ipynb #4ee947f1
+def load_model(
+    name:str|Path='default',     # a bundle folder, or 'default': the model the package ships
+    command:str='genre_predict', # the command that warns, on stderr, about a bundle of the synthetic demo
+):                               # a `GenreModel` or `Ensemble`, ready to predict
+    "Load the bundle `name` for a command; `ValueError` naming the problem when it is unusable."
+    try: m = quiet_import('genre_nbdev.bundle').load_bundle(name)  # TensorFlow: only for a Keras bundle, and only now
+    except (OSError, ValueError) as e: raise ValueError(f"unusable model bundle: {e}") from e
+    if set(model_inputs(m)) & set(BUILTIN_INPUTS): quiet_import('genre_nbdev.features').kernels_ready()  # numba's, checked once
+    if m.demo: print(f"{command}: warning: {name} was trained on the synthetic demo; its genres say nothing about real music", file=sys.stderr)
+    return m
 
 # %% ../nbs/07_predict.ipynb #3aaa4caf
 NO_AUDIO = 'no audio files' # how `audio_files` begins the reason for a folder without audio
@@ -355,11 +358,7 @@ def run_predict(
     min_confidence:float|None=None, # see `predict_file`
 )->int:                    # exit status: 0; 1 if any file failed or no audio was found
     "Predict `paths` with the bundle `model`, print the results, and a line per skipped file or demo bundle."
-    from genre_nbdev.bundle import load_bundle  # TensorFlow: only now
-    try: m = load_bundle(model)
-    except (OSError, ValueError) as e: raise ValueError(f"unusable model bundle: {e}") from e  # `guarded`: status 2
-    if set(model_inputs(m)) & set(BUILTIN_INPUTS): quiet_import('genre_nbdev.features').kernels_ready()  # numba's, checked once
-    if m.demo: print(f"genre_predict: warning: {model} was trained on the synthetic demo; its genres say nothing about real music", file=sys.stderr)
+    m = load_model(model)
     files, skipped = audio_files(paths)
     notes = [s for s in skipped if files and s.reason.startswith(NO_AUDIO)]  # e.g. a licences folder beside the music
     failed = [s for s in skipped if s not in notes]

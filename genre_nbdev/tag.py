@@ -6,8 +6,8 @@
 __all__ = ['ID3_KINDS', 'JOURNAL_FORMAT', 'LOCK_NAME', 'ACTIONS', 'PROBLEMS', 'WINDOWS', 'open_tags', 'genre_field', 'genre_of',
            'set_genre', 'tag_items', 'audio_digest', 'hash_file', 'CheckFailed', 'failure', 'fsync', 'copy_of',
            'tagged_copy', 'new_journal', 'append_entry', 'read_journal', 'write_genre', 'library_root', 'library_lock',
-           'Row', 'unwritable', 'survey_file', 'survey', 'load_model', 'propose', 'decide', 'plan', 'apply', 'run_tag',
-           'undo_row', 'run_undo', 'format_rows', 'genre_tag']
+           'Row', 'unwritable', 'survey_file', 'survey', 'propose', 'decide', 'plan', 'apply', 'run_tag', 'undo_row',
+           'run_undo', 'format_rows', 'genre_tag']
 
 # %% ../nbs/11_tag.ipynb #d5a763d4
 import hashlib, json, os, shutil, stat, sys
@@ -21,10 +21,10 @@ from filelock import FileLock, Timeout
 from mutagen.id3 import TCON
 from mutagen.mp4 import MP4
 import mutagen.aiff, mutagen.mp3, mutagen.wave
-from .core import native_stderr_off, guarded, quiet_import
+from .core import native_stderr_off, guarded
 from .data import AudioError, check_file, audio_files, unique_by
 from .extract import cluster
-from .predict import UNCERTAIN, BUILTIN_INPUTS, aligned, model_inputs, predict_paths
+from .predict import UNCERTAIN, aligned, load_model, predict_paths
 
 # %% ../nbs/11_tag.ipynb #a092b11d
 ID3_KINDS = (mutagen.mp3.MP3, mutagen.wave.WAVE, mutagen.aiff.AIFF) # formats whose genre is the ID3v2 frame `TCON`
@@ -217,13 +217,6 @@ def survey(paths:list, overwrite:bool=False)->list: # `Row`s, by path; action ''
 # %% ../nbs/11_tag.ipynb #0680b61c
 WINDOWS = 10 # 3-s windows read per file, spread over it: a GTZAN track's worth of audio
 
-def load_model(name:str='default'): # a `GenreModel` or `Ensemble`
-    "The bundle `name` ('default' or a folder), loaded quietly; `ValueError` if unusable, a warning for a demo bundle."
-    try: m = quiet_import('genre_nbdev.bundle').load_bundle(name)
-    except (OSError, ValueError) as e: raise ValueError(f"unusable model bundle: {e}") from e
-    if m.demo: print(f"genre_tag: warning: {name} was trained on the synthetic demo; its genres say nothing about real music", file=sys.stderr)
-    return m
-
 def propose(
     model,                          # from `load_model`
     files:list,                     # audio files
@@ -233,7 +226,6 @@ def propose(
     scheduler:str|None=None,        # a Dask scheduler's address, or a number of local workers; None: `jobs` processes here
 )->tuple:                           # ({path: (genre, confidence, sure enough to write)}, list of `Skipped`)
     "The model's genre for every file, its confidence, and whether it is sure enough to be written."
-    if set(model_inputs(model)) & set(BUILTIN_INPUTS): quiet_import('genre_nbdev.features').kernels_ready()  # numba's, once
     with cluster(scheduler):
         preds, skipped = predict_paths(model, files, jobs=jobs if scheduler is None else -1, min_confidence=min_confidence, windows=windows)
     return {p.path: (p.nearest, p.confidence, p.genre != UNCERTAIN) for p in preds}, skipped
@@ -252,7 +244,7 @@ def plan(paths:list, model:str='default', min_confidence:float|None=None, overwr
     "Every file of `paths`: its genre now, the proposal and the action."
     rows = survey(paths, overwrite)
     need = [Path(r.path) for r in rows if not r.action]
-    props, bad = propose(load_model(model), need, jobs, min_confidence, scheduler=scheduler) if need else ({}, [])
+    props, bad = propose(load_model(model, 'genre_tag'), need, jobs, min_confidence, scheduler=scheduler) if need else ({}, [])
     return [decide(r, props, {s.path: s.reason for s in bad}) for r in rows]
 
 # %% ../nbs/11_tag.ipynb #aa67adc9
