@@ -72,4 +72,4 @@ def main(
         secs['main job (genre_reproduce)'] = {loop: float(np.median([j[loop][1] for j in jobs])) for loop in ('Keras loop', 'repaired')}
     for k, s in secs.items(): print(f"{k}: Keras loop {s['Keras loop']:.1f} s, repaired {s['repaired']:.1f} s: {s['Keras loop']/s['repaired']:.2f}x faster")
     save_json(json_out, repeat=repeat, rows=len(X), start=start, end=machine(), seconds=secs,
-              runs={k: rs for k, rs in runs.items()}, identical=True)
+              runs=runs, identical=True)

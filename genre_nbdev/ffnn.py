@@ -87,13 +87,10 @@ def one_pipeline_per_epoch(self:EpochIterator):
     if self.steps_per_epoch is not None or not self._num_batches:  # there Keras's loop keeps its iterator
         yield from KERAS_EPOCH_LOOP(self); return
     self.data_adapter.on_epoch_begin()
-    self._current_iterator, self._steps_seen = iter(self._get_iterator()), 0
+    self._current_iterator = iter(self._get_iterator())
     for step in range(0, self._num_batches, self.steps_per_execution):
-        if self._steps_seen >= self._num_batches: break
-        self._steps_seen += self.steps_per_execution
         yield step, step + self.steps_per_execution - 1, self._current_iterator
-    if self._steps_seen >= self._num_batches: self._steps_seen = 0  # where Keras also builds the next iterator
-    self.data_adapter.on_epoch_end()
+    self.data_adapter.on_epoch_end()  # (Keras builds the next epoch's iterator just before this)
 
 if hashlib.sha1(inspect.getsource(KERAS_EPOCH_LOOP).encode()).hexdigest() == KERAS_LOOP_SHA1:
     EpochIterator._keras_loop, EpochIterator._enumerate_iterator = KERAS_EPOCH_LOOP, one_pipeline_per_epoch
